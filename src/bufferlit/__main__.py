@@ -1,0 +1,3 @@
+from bufferlit.cli import main
+
+main()

@@ -1,0 +1,150 @@
+"""Typed entries of the catalogue: what every later stage (tagger, exports, site) reads."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+
+class BufferType(enum.StrEnum):
+    """The kind of buffer a paper is about (closed vocabulary)."""
+
+    REPLAY = "replay"
+    """Stored past samples/experiences replayed in training (rehearsal, experience replay)."""
+    KV_CONTEXT = "kv-context"
+    """What a model keeps in attention/context at inference (KV cache, memory tokens, agent memory)."""
+    HARDWARE = "hardware"
+    """Physical or system buffers (on-chip SRAM, scratchpads, double buffering, offloading)."""
+    STREAMING = "streaming"
+    """Buffers over a continuous input stream (frame memories, stream buffers, memory banks)."""
+    NONE = "none"
+    """"Buffer" means something else (overflow, buffer zone) or no buffer is involved."""
+
+
+class Stance(enum.StrEnum):
+    """Whether a paper uses a buffer or presents itself as working without one."""
+
+    USES = "uses"
+    AVOIDS = "avoids"
+
+
+# Record fields in the order they are written to papers/<id>.yaml. Short fields first so a
+# reviewer sees them together; the long abstract last.
+FIELD_ORDER: tuple[str, ...] = (
+    "id",
+    "title",
+    "authors",
+    "year",
+    "venue",
+    "arxiv",
+    "doi",
+    "url",
+    "code",
+    "added",
+    "buffer_types",
+    "stance",
+    "domains",
+    "notes",
+    "abstract",
+)
+REQUIRED_FIELDS: tuple[str, ...] = ("id", "title", "abstract", "added")
+CURATED_FIELDS: tuple[str, ...] = ("buffer_types", "stance", "domains", "notes")
+
+
+@dataclass(frozen=True)
+class Paper:
+    """One paper as recorded in papers/<id>.yaml, validated."""
+
+    id: str
+    """Citation key, never changed once assigned (e.g. ``shinn2023reflexion``)."""
+    title: str
+    abstract: str
+    added: str
+    """ISO date (YYYY-MM-DD) the record entered the catalogue."""
+    authors: tuple[str, ...] = ()
+    """Each as ``"Last, First"``."""
+    year: int | None = None
+    venue: str = ""
+    arxiv: str = ""
+    """arXiv identifier without version, e.g. ``2303.11366``."""
+    doi: str = ""
+    url: str = ""
+    code: tuple[str, ...] = ()
+    """Code and project URLs (http/https only)."""
+    buffer_types: tuple[BufferType, ...] = ()
+    """Curated buffer types, primary first; empty when the tagger decides."""
+    stance: Stance | None = None
+    """Curated stance; None when the tagger decides."""
+    domains: tuple[str, ...] = ()
+    """Curated research domains; empty when the tagger decides."""
+    notes: str = ""
+    source: str = field(default="", compare=False)
+    """Path of the record file this entry was read from (not part of the record)."""
+
+    @property
+    def surnames(self) -> tuple[str, ...]:
+        return tuple(author.split(",", 1)[0].strip() for author in self.authors)
+
+    @property
+    def arxiv_url(self) -> str:
+        return f"https://arxiv.org/abs/{self.arxiv}" if self.arxiv else ""
+
+    @property
+    def doi_url(self) -> str:
+        return f"https://doi.org/{self.doi}" if self.doi else ""
+
+    @property
+    def best_url(self) -> str:
+        """The link a reader most likely wants: the paper's own URL, else DOI, else arXiv."""
+        return self.url or self.doi_url or self.arxiv_url
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with one record, reported as ``file:line: field: message``."""
+
+    file: str
+    line: int
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        return f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """The sentence that supports one assigned buffer type, with the phrase that matched."""
+
+    buffer_type: BufferType
+    sentence: str
+    phrase: str
+    """The matched phrase exactly as it appears in ``sentence`` (for highlighting)."""
+    start: int
+    """Offset of ``phrase`` in ``sentence``."""
+
+
+@dataclass(frozen=True)
+class Tagging:
+    """What the tagger (or a curator) says a paper is about."""
+
+    buffer_types: tuple[BufferType, ...]
+    """All buffer types that apply, primary first; ``(NONE,)`` when no buffer is involved."""
+    stance: Stance
+    domains: tuple[str, ...]
+    evidence: tuple[Evidence, ...] = ()
+    tagged_by: str = "auto"
+    """``auto`` (rules) or ``curated`` (the record's curated fields won)."""
+
+    @property
+    def buffer_type(self) -> BufferType:
+        return self.buffer_types[0] if self.buffer_types else BufferType.NONE
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A paper with its tagging: the unit every export and page is rendered from."""
+
+    paper: Paper
+    tagging: Tagging
