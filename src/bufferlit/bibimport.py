@@ -1,0 +1,189 @@
+"""import-bib: fill bibliographic fields of existing records from a BibTeX file.
+
+Entries are matched to records by arXiv id when both have one, else by fuzzy title. A
+non-empty field is never replaced unless ``overwrite`` is asked for, and the curated fields
+(buffer types, stance, domains, notes) are never touched.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import bibtexparser
+import bibtexparser.middlewares as bib_middlewares
+from rapidfuzz import fuzz, process
+
+from bufferlit.errors import BufferlitError, RecordsInvalid
+from bufferlit.model import Paper, Problem
+from bufferlit.records import ARXIV_PATTERN, DOI_PATTERN, normalise_title, read_papers
+from bufferlit.writer import catalogue_lock, dump_record, paper_fields, write_atomic
+
+IMPORTED_FIELDS = ("authors", "year", "venue", "arxiv", "doi", "url")
+MATCH_SCORE = 90.0
+AMBIGUOUS_MARGIN = 3.0
+
+# Long venue names -> the short names readers filter by. First match wins; a trailing
+# "(ACRONYM)" in a booktitle is used when no rule matches.
+VENUE_RULES: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"^arXiv\b", re.I), "arXiv"),
+    (re.compile(r"^CoRR\b"), "arXiv"),
+    (re.compile(r"Findings of the Association for Computational Linguistics:?\s*(\w+)", re.I),
+     "Findings of {0}"),
+    (re.compile(r"Transactions on Machine Learning Research", re.I), "TMLR"),
+    (re.compile(r"Neural Information Processing Systems", re.I), "NeurIPS"),
+    (re.compile(r"Association for Computational Linguistics", re.I), "ACL"),
+    (re.compile(r"International Conference on Learning Representations", re.I), "ICLR"),
+    (re.compile(r"International Conference on Machine Learning", re.I), "ICML"),
+]
+ACRONYM = re.compile(r"\(([A-Z][A-Za-z]{1,12})(?:\s+\d{4})?\)")
+
+
+def short_venue(name: str) -> str:
+    name = " ".join(name.split())
+    for pattern, short in VENUE_RULES:
+        match = pattern.search(name)
+        if match:
+            return short.format(*match.groups())
+    acronyms = ACRONYM.findall(name)
+    return acronyms[-1] if acronyms else name
+
+
+def _name(parts: Any) -> str:
+    """'Last, First' (with von and Jr. parts kept) from bibtexparser's NameParts."""
+    last = " ".join([*parts.von, *parts.last])
+    first = " ".join(parts.first)
+    jr = " ".join(parts.jr)
+    return ", ".join(part for part in (last, jr, first) if part)
+
+
+@dataclass(frozen=True)
+class BibEntry:
+    key: str
+    line: int
+    title: str
+    fields: dict[str, Any]
+    """The importable fields this entry carries (subset of IMPORTED_FIELDS)."""
+
+
+def read_bib(path: Path) -> tuple[list[BibEntry], list[Problem]]:
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as error:
+        raise BufferlitError(f"{path}: cannot read BibTeX file: {error}") from None
+    library = bibtexparser.parse_string(
+        text,
+        append_middleware=[
+            bib_middlewares.LatexDecodingMiddleware(),
+            bib_middlewares.SeparateCoAuthors(),
+            bib_middlewares.SplitNameParts(),
+        ],
+    )
+    problems = [
+        Problem(str(path), block.start_line + 1, "", f"cannot parse BibTeX block: {block.error}")
+        for block in library.failed_blocks
+    ]
+    entries = []
+    for entry in library.entries:
+        values = {key.lower(): value for key, value in entry.fields_dict.items()}
+        title = " ".join(str(values["title"].value).replace("{", "").replace("}", "").split()) \
+            if "title" in values else ""
+        line = entry.start_line + 1
+        if not title:
+            problems.append(Problem(str(path), line, "title", f"entry {entry.key!r} has no title"))
+            continue
+        found: dict[str, Any] = {}
+        if "author" in values:
+            found["authors"] = [_name(parts) for parts in values["author"].value]
+        year = str(values["year"].value).strip() if "year" in values else ""
+        if year.isdigit():
+            found["year"] = int(year)
+        venue = values.get("booktitle") or values.get("journal")
+        if venue:
+            found["venue"] = short_venue(str(venue.value))
+        arxiv = str(values["eprint"].value).strip() if "eprint" in values else ""
+        if not arxiv and venue:
+            match = re.search(r"arXiv:(\S+)", str(venue.value))
+            arxiv = match[1] if match else ""
+        arxiv = re.sub(r"v\d+$", "", arxiv)
+        if ARXIV_PATTERN.match(arxiv):
+            found["arxiv"] = arxiv
+        doi = str(values["doi"].value).strip() if "doi" in values else ""
+        doi = re.sub(r"^https?://(dx\.)?doi\.org/", "", doi)
+        if DOI_PATTERN.match(doi):
+            found["doi"] = doi
+        url = str(values["url"].value).strip() if "url" in values else ""
+        if url.startswith(("http://", "https://")):
+            found["url"] = url
+        entries.append(BibEntry(entry.key, line, title, found))
+    return entries, problems
+
+
+@dataclass
+class ImportReport:
+    updated: list[tuple[str, list[str]]] = field(default_factory=list)
+    """Record ids and the fields filled in each."""
+    unchanged: list[str] = field(default_factory=list)
+    unmatched: list[BibEntry] = field(default_factory=list)
+    ambiguous: list[tuple[BibEntry, list[str]]] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    def summary(self) -> str:
+        return (
+            f"{len(self.updated)} records updated, {len(self.unchanged)} unchanged, "
+            f"{len(self.unmatched)} unmatched, {len(self.ambiguous)} ambiguous, "
+            f"{len(self.problems)} problems"
+        )
+
+
+def match_entry(entry: BibEntry, papers: list[Paper], titles: list[str]) -> list[Paper]:
+    """The record(s) this BibTeX entry is about: one is a match, two or more are ambiguous."""
+    arxiv = entry.fields.get("arxiv")
+    if arxiv:
+        by_arxiv = [paper for paper in papers if paper.arxiv == arxiv]
+        if by_arxiv:
+            return by_arxiv
+    scored = process.extract(
+        normalise_title(entry.title), titles, scorer=fuzz.ratio, score_cutoff=MATCH_SCORE, limit=5
+    )
+    if not scored:
+        return []
+    best = scored[0][1]
+    return [papers[index] for _, score, index in scored if best - score < AMBIGUOUS_MARGIN]
+
+
+def import_bib(
+    bib_path: Path, papers_dir: Path, *, overwrite: bool = False, dry_run: bool = False
+) -> ImportReport:
+    entries, problems = read_bib(bib_path)
+    report = ImportReport(problems=problems)
+    with catalogue_lock(papers_dir):
+        papers, record_problems = read_papers(papers_dir)
+        if record_problems:
+            raise RecordsInvalid(record_problems)
+        titles = [normalise_title(paper.title) for paper in papers]
+        for entry in entries:
+            matches = match_entry(entry, papers, titles)
+            if not matches:
+                report.unmatched.append(entry)
+                continue
+            if len(matches) > 1:
+                report.ambiguous.append((entry, [paper.id for paper in matches]))
+                continue
+            paper = matches[0]
+            fields = paper_fields(paper)
+            filled = []
+            for name, value in entry.fields.items():
+                if fields.get(name) in (None, "", []) or (overwrite and fields[name] != value):
+                    if fields.get(name) != value:
+                        fields[name] = value
+                        filled.append(name)
+            if not filled:
+                report.unchanged.append(paper.id)
+                continue
+            if not dry_run:
+                write_atomic(papers_dir / f"{paper.id}.yaml", dump_record(fields))
+            report.updated.append((paper.id, filled))
+    return report

@@ -1,0 +1,155 @@
+"""Citation writers: BibTeX, RIS and CSL-JSON, one entry per paper, keyed by the record id.
+
+Every value comes from an untrusted record, so each writer escapes for its own format: BibTeX
+specials and braces, RIS line breaks, JSON by the json module.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterable
+from urllib.parse import quote
+
+from bufferlit.model import Paper
+
+JOURNAL_HINTS = re.compile(r"journal|transactions|letters|review|magazine|TMLR|JMLR|"
+                           r"Engineering|Computing Surveys", re.I)
+
+
+def kind(paper: Paper) -> str:
+    """'preprint', 'article' or 'conference' from the venue (records carry no entry type)."""
+    if not paper.venue or paper.venue.casefold() == "arxiv":
+        return "preprint"
+    return "article" if JOURNAL_HINTS.search(paper.venue) else "conference"
+
+
+# ---------------------------------------------------------------------------------------------
+# BibTeX
+
+BIBTEX_SPECIALS = {
+    "\\": r"\textbackslash{}",
+    "{": r"\{",
+    "}": r"\}",
+    "%": r"\%",
+    "&": r"\&",
+    "#": r"\#",
+    "_": r"\_",
+    "$": r"\$",
+    "^": r"\^{}",
+    "~": r"\~{}",
+}
+BIBTEX_SPECIAL = re.compile("|".join(re.escape(char) for char in BIBTEX_SPECIALS))
+
+
+def bibtex_escape(text: str) -> str:
+    """Text safe inside a braced BibTeX value: specials escaped, so braces always balance."""
+    return BIBTEX_SPECIAL.sub(lambda match: BIBTEX_SPECIALS[match[0]], " ".join(text.split()))
+
+
+def _bibtex_url(url: str) -> str:
+    # URLs are printed verbatim by the url package; only characters that would break the
+    # BibTeX value (braces, backslash, whitespace) need percent-encoding.
+    return re.sub(r"[{}\\\s]", lambda match: quote(match[0]), url)
+
+
+def bibtex_entry(paper: Paper) -> str:
+    entry_type = {"preprint": "misc", "article": "article", "conference": "inproceedings"}[
+        kind(paper)
+    ]
+    fields: list[tuple[str, str]] = [
+        # Double braces keep the title's capitalisation (acronyms such as LLM, KV, SRAM).
+        ("title", "{" + bibtex_escape(paper.title) + "}"),
+        ("author", " and ".join(bibtex_escape(author) for author in paper.authors)),
+    ]
+    if paper.venue and entry_type == "article":
+        fields.append(("journal", bibtex_escape(paper.venue)))
+    elif paper.venue and entry_type == "inproceedings":
+        fields.append(("booktitle", bibtex_escape(paper.venue)))
+    fields.append(("year", str(paper.year) if paper.year else ""))
+    if paper.doi:
+        fields.append(("doi", _bibtex_url(paper.doi)))
+    if paper.arxiv:
+        fields += [("eprint", paper.arxiv), ("archiveprefix", "arXiv")]
+    fields.append(("url", _bibtex_url(paper.best_url)))
+    body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields if value)
+    return f"@{entry_type}{{{paper.id},\n{body}\n}}\n"
+
+
+def to_bibtex(papers: Iterable[Paper]) -> str:
+    return "\n".join(bibtex_entry(paper) for paper in papers)
+
+
+# ---------------------------------------------------------------------------------------------
+# RIS (tag, two spaces, hyphen, space, value; one value per line)
+
+
+def _ris_value(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+def ris_entry(paper: Paper) -> str:
+    ris_type = {"preprint": "UNPB", "article": "JOUR", "conference": "CPAPER"}[kind(paper)]
+    lines = [("TY", ris_type), ("ID", paper.id), ("TI", paper.title)]
+    lines += [("AU", author) for author in paper.authors]
+    if paper.year:
+        lines.append(("PY", str(paper.year)))
+    if paper.venue:
+        lines.append(("T2", paper.venue))
+    if paper.doi:
+        lines.append(("DO", paper.doi))
+    if paper.arxiv:
+        lines.append(("AN", f"arXiv:{paper.arxiv}"))
+    if paper.best_url:
+        lines.append(("UR", paper.best_url))
+    lines += [("L2", url) for url in paper.code]
+    lines.append(("AB", paper.abstract))
+    lines.append(("ER", ""))
+    return "\n".join(f"{tag}  - {_ris_value(value)}".rstrip() for tag, value in lines) + "\n"
+
+
+def to_ris(papers: Iterable[Paper]) -> str:
+    return "\n".join(ris_entry(paper) for paper in papers)
+
+
+# ---------------------------------------------------------------------------------------------
+# CSL-JSON (the format Zotero, Pandoc and citeproc read)
+
+
+def csl_item(paper: Paper) -> dict[str, object]:
+    csl_type = {"preprint": "article", "article": "article-journal", "conference": "paper-conference"}[
+        kind(paper)
+    ]
+    authors = []
+    for author in paper.authors:
+        family, _, given = author.partition(",")
+        authors.append({"family": family.strip(), "given": given.strip()} if given.strip()
+                       else {"literal": family.strip()})
+    item: dict[str, object] = {"id": paper.id, "type": csl_type, "title": paper.title}
+    if authors:
+        item["author"] = authors
+    if paper.year:
+        item["issued"] = {"date-parts": [[paper.year]]}
+    if paper.venue and csl_type != "article":
+        item["container-title"] = paper.venue
+    if csl_type == "article":
+        item["publisher"] = "arXiv"
+        if paper.arxiv:
+            item["number"] = f"arXiv:{paper.arxiv}"
+    if paper.doi:
+        item["DOI"] = paper.doi
+    if paper.best_url:
+        item["URL"] = paper.best_url
+    item["abstract"] = paper.abstract
+    return item
+
+
+def to_csl_json(papers: Iterable[Paper]) -> str:
+    return json.dumps([csl_item(paper) for paper in papers], ensure_ascii=False, indent=2) + "\n"
+
+
+FORMATS: dict[str, Callable[[Iterable[Paper]], str]] = {
+    "bibtex": to_bibtex,
+    "ris": to_ris,
+    "csl-json": to_csl_json,
+}

@@ -1,0 +1,236 @@
+"""The ``bufferlit`` command: a thin click layer over the library functions.
+
+Exit codes: 0 ok, 1 bad input (records, listing, BibTeX), 2 usage error. Errors go to stderr.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from bufferlit import __version__
+from bufferlit.errors import BufferlitError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def papers_option(function: F) -> F:
+    return click.option(
+        "--papers",
+        "papers_dir",
+        type=click.Path(path_type=Path, file_okay=False),
+        default=Path("papers"),
+        show_default=True,
+        help="Folder of YAML records.",
+    )(function)
+
+
+def output_option(function: F) -> F:
+    return click.option(
+        "-o",
+        "--output",
+        type=click.Path(path_type=Path, dir_okay=False),
+        help="Write to this file instead of standard output.",
+    )(function)
+
+
+def emit(text: str, output: Path | None) -> None:
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        from bufferlit.writer import write_atomic
+
+        write_atomic(output, text)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="bufferlit")
+def cli() -> None:
+    """bufferlit: a curated index of research on memory buffers.
+
+    \b
+    Example:
+        bufferlit validate && bufferlit build
+    """
+
+
+@cli.command()
+@papers_option
+def validate(papers_dir: Path) -> None:
+    """Check every record and report every problem as file:line: field: message.
+
+    \b
+    Example:
+        bufferlit validate --papers papers
+    """
+    from bufferlit.records import load_papers
+
+    papers = load_papers(papers_dir)
+    click.echo(f"{len(papers)} records in {papers_dir} are valid")
+
+
+@cli.command()
+@click.argument("listing", type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@papers_option
+@click.option("--dry-run", is_flag=True, help="Report what would be added; write nothing.")
+def ingest(listing: Path, papers_dir: Path, dry_run: bool) -> None:
+    """Add the new papers of a scraped LISTING (title line, abstract line) as records.
+
+    Papers already present (matched by title, typos and case forgiven) are left untouched.
+
+    \b
+    Example:
+        bufferlit ingest data/seed-listing.txt --papers papers
+    """
+    from bufferlit.ingest import ingest_listing
+
+    report = ingest_listing(listing, papers_dir, dry_run=dry_run)
+    for entry, paper_id in report.new:
+        click.echo(f"new: {papers_dir / (paper_id + '.yaml')} (line {entry.line})")
+    for entry, paper_id, score in report.present:
+        click.echo(f"already present: line {entry.line} is {paper_id} (title match {score:.0f}%)")
+    for problem in report.problems:
+        click.echo(str(problem), err=True)
+    click.echo(("would add: " if dry_run else "") + report.summary())
+    if not report.new and not report.problems:
+        click.echo("nothing to write: every paper in the listing is already in the catalogue")
+    if report.problems:
+        raise SystemExit(1)
+
+
+@cli.command("import-bib")
+@click.argument("bibfile", type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@papers_option
+@click.option("--overwrite", is_flag=True, help="Replace fields that already have a value.")
+@click.option("--dry-run", is_flag=True, help="Report what would change; write nothing.")
+def import_bib_command(bibfile: Path, papers_dir: Path, overwrite: bool, dry_run: bool) -> None:
+    """Fill authors, year, venue, arxiv, doi and url from a BibTeX file.
+
+    Entries are matched to records by arXiv id, else by fuzzy title. Empty fields are filled;
+    non-empty ones are kept unless --overwrite is given. Curated fields are never touched.
+
+    \b
+    Example:
+        bufferlit import-bib data/seed-metadata.bib --papers papers
+    """
+    from bufferlit.bibimport import import_bib
+
+    report = import_bib(bibfile, papers_dir, overwrite=overwrite, dry_run=dry_run)
+    for paper_id, fields in report.updated:
+        click.echo(f"updated {paper_id}: {', '.join(fields)}")
+    for entry in report.unmatched:
+        click.echo(f"{bibfile}:{entry.line}: unmatched: {entry.key} {entry.title!r}", err=True)
+    for entry, ids in report.ambiguous:
+        click.echo(
+            f"{bibfile}:{entry.line}: ambiguous: {entry.key} matches {', '.join(ids)}", err=True
+        )
+    for problem in report.problems:
+        click.echo(str(problem), err=True)
+    click.echo(("would change: " if dry_run else "") + report.summary())
+    if report.problems:
+        raise SystemExit(1)
+
+
+@cli.command()
+@click.argument("ids", nargs=-1)
+@papers_option
+@click.option("--dry-run", is_flag=True, help="Show the renames; change nothing.")
+def rekey(ids: tuple[str, ...], papers_dir: Path, dry_run: bool) -> None:
+    """Rename records to their citation key (surname + year + title word).
+
+    With no IDS, renames every record that still has the provisional title-slug id that
+    ingest gave it. This is the only command that renames a record.
+
+    \b
+    Example:
+        bufferlit rekey reflexion-language-agents-verbal-reinforcement-learning
+    """
+    from bufferlit.rekey import rekey as rekey_records
+
+    renames = rekey_records(papers_dir, list(ids), dry_run=dry_run)
+    for rename in renames:
+        click.echo(f"{'would rename' if dry_run else 'renamed'} {rename.old} -> {rename.new}")
+    click.echo(f"{len(renames)} record{'s' if len(renames) != 1 else ''} renamed" +
+               (" (dry run)" if dry_run else ""))
+
+
+def _selected(papers_dir: Path, ids: tuple[str, ...]) -> list[Any]:
+    from bufferlit.records import load_papers
+
+    papers = load_papers(papers_dir)
+    if not ids:
+        return papers
+    by_id = {paper.id: paper for paper in papers}
+    unknown = [paper_id for paper_id in ids if paper_id not in by_id]
+    if unknown:
+        raise BufferlitError(f"no record with id {', '.join(unknown)} in {papers_dir}")
+    return [by_id[paper_id] for paper_id in ids]
+
+
+@cli.command()
+@click.argument("ids", nargs=-1)
+@papers_option
+@click.option(
+    "--format", "fmt", type=click.Choice(["bibtex", "ris", "csl-json"]), default="bibtex",
+    show_default=True,
+)
+@output_option
+def cite(ids: tuple[str, ...], papers_dir: Path, fmt: str, output: Path | None) -> None:
+    """Print citations for the papers IDS (all papers when none is given).
+
+    \b
+    Example:
+        bufferlit cite shinn2023reflexion --format bibtex
+        bufferlit cite --format ris -o papers.ris
+    """
+    from bufferlit.cite import FORMATS
+
+    emit(FORMATS[fmt](_selected(papers_dir, ids)), output)
+
+
+@cli.command()
+@papers_option
+@click.option(
+    "--format", "fmt", type=click.Choice(["json", "csv"]), default="json", show_default=True
+)
+@output_option
+def export(papers_dir: Path, fmt: str, output: Path | None) -> None:
+    """Export every paper with the tagger's result (buffer types, stance, domains, evidence).
+
+    \b
+    Example:
+        bufferlit export --format csv -o catalogue.csv
+    """
+    from bufferlit.export import FORMATS
+    from bufferlit.tagger import tag_papers
+
+    emit(FORMATS[fmt](tag_papers(_selected(papers_dir, ()))), output)
+
+
+@cli.command("search")
+@click.argument("query")
+@papers_option
+@click.option("--limit", default=10, show_default=True, help="How many results at most.")
+def search_command(query: str, papers_dir: Path, limit: int) -> None:
+    """Typo-tolerant search over titles, authors and abstracts.
+
+    \b
+    Example:
+        bufferlit search reflxion
+    """
+    from bufferlit.search import search
+
+    hits = search(query, _selected(papers_dir, ()), limit=limit)
+    if not hits:
+        click.echo(f"no paper matches {query!r}", err=True)
+        raise SystemExit(1)
+    for hit in hits:
+        year = hit.paper.year or "n.d."
+        click.echo(f"{hit.score:5.1f}  {hit.paper.id}  {hit.paper.title} ({year})  [{hit.field}]")
+
+
+def main() -> None:
+    cli(prog_name="bufferlit")

@@ -1,0 +1,78 @@
+"""Data exports of the whole catalogue: JSON (records + tagger result) and CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from bufferlit.model import Entry
+
+CSV_COLUMNS = (
+    "id", "title", "authors", "year", "venue", "arxiv", "doi", "url", "code",
+    "buffer_type", "buffer_types", "stance", "domains", "tagged_by", "added",
+)
+# A spreadsheet runs a cell starting with one of these as a formula (CSV injection).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def entry_record(entry: Entry) -> dict[str, Any]:
+    """One paper as a plain JSON-ready mapping: its record fields and the tagger's result."""
+    paper, tagging = entry.paper, entry.tagging
+    return {
+        "id": paper.id,
+        "title": paper.title,
+        "authors": list(paper.authors),
+        "year": paper.year,
+        "venue": paper.venue,
+        "arxiv": paper.arxiv,
+        "doi": paper.doi,
+        "url": paper.url,
+        "code": list(paper.code),
+        "abstract": paper.abstract,
+        "added": paper.added,
+        "buffer_type": str(tagging.buffer_type),
+        "buffer_types": [str(t) for t in tagging.buffer_types],
+        "stance": str(tagging.stance),
+        "domains": list(tagging.domains),
+        "evidence": [
+            {
+                "buffer_type": str(ev.buffer_type),
+                "sentence": ev.sentence,
+                "phrase": ev.phrase,
+                "start": ev.start,
+            }
+            for ev in tagging.evidence
+        ],
+        "tagged_by": tagging.tagged_by,
+        "notes": paper.notes,
+    }
+
+
+def to_json(entries: Iterable[Entry]) -> str:
+    return json.dumps([entry_record(e) for e in entries], ensure_ascii=False, indent=2) + "\n"
+
+
+def spreadsheet_safe(value: str) -> str:
+    """Prefix a quote so a spreadsheet shows the cell as text instead of evaluating it."""
+    return "'" + value if value.startswith(FORMULA_START) else value
+
+
+def to_csv(entries: Iterable[Entry]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for entry in entries:
+        record = entry_record(entry)
+        row = []
+        for column in CSV_COLUMNS:
+            value = record[column]
+            text = "; ".join(value) if isinstance(value, list) else "" if value is None else str(value)
+            row.append(spreadsheet_safe(text))
+        writer.writerow(row)
+    return buffer.getvalue()
+
+
+FORMATS = {"json": to_json, "csv": to_csv}

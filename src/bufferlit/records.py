@@ -1,0 +1,422 @@
+"""Reader stage: papers/<id>.yaml -> validated, typed ``Paper`` entries.
+
+Every file is checked and every problem is collected, each with the file, the line (from the
+YAML parser's marks) and the field, before anything is reported: a contributor fixes all of
+them in one go instead of one per run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from rapidfuzz import fuzz, process
+
+from bufferlit.errors import RecordsInvalid
+from bufferlit.model import (
+    FIELD_ORDER,
+    REQUIRED_FIELDS,
+    BufferType,
+    Paper,
+    Problem,
+    Stance,
+)
+
+# The C parser is several times faster; fall back to the pure-Python one where libyaml is absent.
+SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+MAX_RECORD_BYTES = 256 * 1024
+MAX_ABSTRACT_CHARS = 20_000
+MAX_TITLE_CHARS = 500
+MIN_YEAR, MAX_YEAR = 1900, dt.date.today().year + 1
+DUPLICATE_TITLE_SCORE = 95.0
+
+# Citation keys (shinn2023reflexion) and title slugs (reflexion-language-agents) both fit.
+ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+ARXIV_PATTERN = re.compile(r"^(\d{4}\.\d{4,5}|[a-z\-]+(\.[A-Z]{2})?/\d{7})$")
+DOI_PATTERN = re.compile(r"^10\.\d{4,9}/\S+$")
+DATE_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+URL_PATTERN = re.compile(r"^https?://[^\s/?#]+\.[^\s]*$|^https?://[^\s/?#]+\.[^\s/?#]+$")
+
+
+@dataclass(frozen=True)
+class RawRecord:
+    """A parsed YAML mapping with the line of each key, before validation."""
+
+    path: Path
+    data: dict[str, Any]
+    lines: dict[str, int]
+
+    def line(self, field: str) -> int:
+        return self.lines.get(field, 1)
+
+
+# ---------------------------------------------------------------------------------------------
+# Parsing: bytes -> mapping with line numbers. Refuses what a record never needs: object tags
+# (code execution), aliases (memory blow-up), non-UTF-8 bytes, huge files.
+
+
+def parse_record(path: Path, display: str) -> tuple[RawRecord | None, list[Problem]]:
+    def fail(message: str, line: int = 1) -> tuple[None, list[Problem]]:
+        return None, [Problem(display, line, "", message)]
+
+    if path.is_dir():
+        return fail("is a directory, not a record file")
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        return fail(f"cannot be read: {error.strerror}")
+    if len(raw) > MAX_RECORD_BYTES:
+        return fail(f"is {len(raw):,} bytes; a record may be at most {MAX_RECORD_BYTES:,} bytes")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        return fail(f"is not valid UTF-8 (byte {error.start})", line)
+    if not text.strip() or all(
+        not ln.strip() or ln.lstrip().startswith("#") for ln in text.splitlines()
+    ):
+        return fail("is empty; expected a mapping of fields (see schema/paper.schema.json)")
+
+    loader = SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return fail("is empty; expected a mapping of fields")
+        if not isinstance(node, yaml.MappingNode):
+            return fail("must be a mapping of fields (key: value)", node.start_mark.line + 1)
+        alias_line = _first_alias(node)
+        if alias_line:
+            return fail("YAML anchors and aliases are not allowed in records", alias_line)
+        data = loader.construct_document(node)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line = mark.line + 1 if mark else 1
+        message = " ".join(str(part) for part in (error.context, error.problem) if part)
+        if isinstance(error, yaml.constructor.ConstructorError):
+            message = f"YAML tag not allowed ({error.problem})"
+        return fail(f"invalid YAML: {message}", line)
+    except yaml.YAMLError as error:
+        return fail(f"invalid YAML: {error}")
+    finally:
+        loader.dispose()
+
+    lines = {}
+    for key_node, _ in node.value:
+        if isinstance(key_node, yaml.ScalarNode):
+            lines.setdefault(str(key_node.value), key_node.start_mark.line + 1)
+    duplicates = [
+        Problem(display, key.start_mark.line + 1, str(key.value), "given twice in this record")
+        for index, (key, _) in enumerate(node.value)
+        if any(key.value == other.value for other, _ in node.value[:index])
+    ]
+    return RawRecord(path, {str(k): v for k, v in data.items()}, lines), duplicates
+
+
+def _first_alias(root: yaml.Node) -> int:
+    """Line of the first node reached twice (an alias), or 0. Visits each node once."""
+    seen: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            return node.start_mark.line + 1
+        seen.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                stack.extend((key, value))
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+    return 0
+
+
+# ---------------------------------------------------------------------------------------------
+# Field rules: one small callable per field, each returning the clean value or raising
+# FieldError. Kept in a plain dict so adding a field is one line here and one in model.py.
+
+
+class FieldError(ValueError):
+    pass
+
+
+def _text(limit: int) -> Callable[[Any], str]:
+    def check(value: Any) -> str:
+        if not isinstance(value, str):
+            raise FieldError(f"must be text, not {_kind(value)}")
+        value = value.strip()
+        if len(value) > limit:
+            raise FieldError(f"is {len(value):,} characters; at most {limit:,} allowed")
+        return value
+
+    return check
+
+
+def _optional_text(limit: int) -> Callable[[Any], str]:
+    check = _text(limit)
+    return lambda value: "" if value is None else check(value)
+
+
+def _pattern(regex: re.Pattern[str], example: str) -> Callable[[Any], str]:
+    def check(value: Any) -> str:
+        if value is None or value == "":
+            return ""
+        text = _text(300)(value)
+        if not regex.match(text):
+            raise FieldError(f"{text!r} is not valid (expected e.g. {example})")
+        return text
+
+    return check
+
+
+def _url(value: Any) -> str:
+    if value is None or value == "":
+        return ""
+    text = _text(2000)(value)
+    if not text.lower().startswith(("http://", "https://")):
+        scheme = text.split(":", 1)[0] if ":" in text else "no scheme"
+        raise FieldError(f"only http(s) URLs are allowed, not {scheme!r}")
+    if not URL_PATTERN.match(text):
+        raise FieldError(f"{text!r} is not a valid URL")
+    return text
+
+
+def _list_of(item: Callable[[Any], str]) -> Callable[[Any], tuple[str, ...]]:
+    def check(value: Any) -> tuple[str, ...]:
+        if value is None:
+            return ()
+        if not isinstance(value, list):
+            raise FieldError(f"must be a list, not {_kind(value)}")
+        items = []
+        for index, element in enumerate(value):
+            try:
+                items.append(item(element))
+            except FieldError as error:
+                raise FieldError(f"item {index + 1}: {error}") from None
+        return tuple(items)
+
+    return check
+
+
+def _author(value: Any) -> str:
+    text = _text(200)(value)
+    if not text:
+        raise FieldError("is empty")
+    return text
+
+
+def _year(value: Any) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise FieldError(f"must be a whole number like 2023, not {_kind(value)}")
+    if not MIN_YEAR <= value <= MAX_YEAR:
+        raise FieldError(f"{value} is out of range ({MIN_YEAR}-{MAX_YEAR})")
+    return value
+
+
+def _date(value: Any) -> str:
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, str) and DATE_PATTERN.match(value):
+        try:
+            return dt.date.fromisoformat(value).isoformat()
+        except ValueError:
+            pass
+    raise FieldError(f"must be a date YYYY-MM-DD, not {value!r}")
+
+
+def _choice(enum_type: type[BufferType] | type[Stance]) -> Callable[[Any], str]:
+    allowed = [member.value for member in enum_type]
+
+    def check(value: Any) -> str:
+        if value not in allowed:
+            raise FieldError(f"{value!r} is not one of: {', '.join(allowed)}")
+        return str(value)
+
+    return check
+
+
+def _domain(value: Any) -> str:
+    text = _text(60)(value)
+    if not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", text):
+        raise FieldError(f"{text!r} must be a lowercase slug like 'continual-learning'")
+    return text
+
+
+def _id(value: Any) -> str:
+    text = _text(80)(value)
+    if not ID_PATTERN.match(text):
+        raise FieldError(f"{text!r} must be lowercase letters, digits and hyphens")
+    return text
+
+
+FIELD_RULES: dict[str, Callable[[Any], Any]] = {
+    "id": _id,
+    "title": _text(MAX_TITLE_CHARS),
+    "authors": _list_of(_author),
+    "year": _year,
+    "venue": _optional_text(300),
+    "arxiv": _pattern(ARXIV_PATTERN, "2303.11366"),
+    "doi": _pattern(DOI_PATTERN, "10.1145/3620666.3651380"),
+    "url": _url,
+    "code": _list_of(_url),
+    "added": _date,
+    "buffer_types": _list_of(_choice(BufferType)),
+    "stance": lambda value: None if value is None else _choice(Stance)(value),
+    "domains": _list_of(_domain),
+    "notes": _optional_text(2000),
+    "abstract": _text(MAX_ABSTRACT_CHARS),
+}
+assert tuple(FIELD_RULES) == FIELD_ORDER, "every record field needs exactly one rule"
+
+
+def _kind(value: Any) -> str:
+    names = {str: "text", int: "a number", float: "a number", bool: "true/false", list: "a list"}
+    if isinstance(value, dict):
+        return "a mapping"
+    if value is None:
+        return "empty"
+    return names.get(type(value), type(value).__name__)
+
+
+def validate_record(raw: RawRecord, display: str) -> tuple[Paper | None, list[Problem]]:
+    """Check every field of one record; return the Paper (when valid) and all problems."""
+    problems: list[Problem] = []
+    clean: dict[str, Any] = {}
+    for key in raw.data:
+        if key not in FIELD_RULES:
+            hint = process.extractOne(key, FIELD_ORDER, scorer=fuzz.ratio, score_cutoff=60)
+            suggestion = f"; did you mean {hint[0]!r}?" if hint else ""
+            problems.append(
+                Problem(display, raw.line(key), key, f"unknown field{suggestion}")
+            )
+    for name, rule in FIELD_RULES.items():
+        value = raw.data.get(name)
+        if name in REQUIRED_FIELDS and (value is None or value == ""):
+            problems.append(Problem(display, raw.line(name), name, "is required"))
+            continue
+        try:
+            clean[name] = rule(value)
+        except FieldError as error:
+            problems.append(Problem(display, raw.line(name), name, str(error)))
+    if "id" in clean and clean["id"] != raw.path.stem:
+        problems.append(
+            Problem(
+                display,
+                raw.line("id"),
+                "id",
+                f"{clean['id']!r} does not match the file name {raw.path.name!r}",
+            )
+        )
+    if problems:
+        return None, problems
+    clean["buffer_types"] = tuple(BufferType(v) for v in clean["buffer_types"])
+    clean["stance"] = Stance(clean["stance"]) if clean["stance"] else None
+    return Paper(**clean, source=display), []
+
+
+# ---------------------------------------------------------------------------------------------
+# Catalogue-wide checks: the same id twice, the same paper under two ids.
+
+
+def normalise_title(title: str) -> str:
+    return " ".join(re.findall(r"[a-z0-9]+", title.casefold()))
+
+
+def find_duplicate_titles(
+    papers: list[Paper], score_cutoff: float = DUPLICATE_TITLE_SCORE
+) -> list[tuple[Paper, Paper, float]]:
+    """Pairs of papers whose titles are (nearly) the same.
+
+    Not all-pairs: two titles scoring >= 95 share most words, so only papers that share one
+    of their two rarest words are compared (blocking), which keeps 10,000 records cheap.
+    """
+    titles = [normalise_title(paper.title) for paper in papers]
+    words = [set(title.split()) for title in titles]
+    frequency: dict[str, int] = {}
+    for word_set in words:
+        for word in word_set:
+            frequency[word] = frequency.get(word, 0) + 1
+    blocks: dict[str, list[int]] = {}
+    for index, word_set in enumerate(words):
+        for word in sorted(word_set, key=lambda w: (frequency[w], w))[:2]:
+            blocks.setdefault(word, []).append(index)
+    pairs: dict[tuple[int, int], float] = {}
+    for members in blocks.values():
+        if len(members) < 2:
+            continue
+        candidates = [titles[i] for i in members]
+        scores = process.cdist(candidates, candidates, scorer=fuzz.ratio, score_cutoff=score_cutoff)
+        for a, b in zip(*scores.nonzero(), strict=True):
+            if a < b:
+                pairs[(members[a], members[b])] = float(scores[a, b])
+    return [(papers[a], papers[b], score) for (a, b), score in sorted(pairs.items())]
+
+
+def check_catalogue(papers: list[Paper]) -> list[Problem]:
+    problems = []
+    by_id: dict[str, Paper] = {}
+    for paper in papers:
+        if paper.id in by_id:
+            problems.append(
+                Problem(paper.source, 1, "id", f"{paper.id!r} is also used by {by_id[paper.id].source}")
+            )
+        by_id.setdefault(paper.id, paper)
+    for first, second, score in find_duplicate_titles(papers):
+        problems.append(
+            Problem(
+                second.source,
+                1,
+                "title",
+                f"same paper as {first.source} ({first.id}): titles match at {score:.0f}%;"
+                " merge the two records",
+            )
+        )
+    return problems
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def record_paths(papers_dir: Path) -> list[Path]:
+    return sorted(path for path in papers_dir.glob("*.yaml"))
+
+
+def read_papers(papers_dir: Path) -> tuple[list[Paper], list[Problem]]:
+    """Read and validate every record; never raises for bad input, returns the problems."""
+    if not papers_dir.is_dir():
+        return [], [Problem(str(papers_dir), 0, "", "is not a directory of records")]
+    papers: list[Paper] = []
+    problems: list[Problem] = []
+    for path in record_paths(papers_dir):
+        display = _display(path)
+        raw, parse_problems = parse_record(path, display)
+        problems.extend(parse_problems)
+        if raw is None:
+            continue
+        paper, field_problems = validate_record(raw, display)
+        problems.extend(field_problems)
+        if paper is not None:
+            papers.append(paper)
+    problems.extend(check_catalogue(papers))
+    return papers, problems
+
+
+def load_papers(papers_dir: Path) -> list[Paper]:
+    """Every valid paper, sorted by id; raises RecordsInvalid listing all problems."""
+    papers, problems = read_papers(papers_dir)
+    if problems:
+        raise RecordsInvalid(problems)
+    return sorted(papers, key=lambda paper: paper.id)
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)

@@ -1,0 +1,123 @@
+"""Writer stage for records: one grep-friendly YAML file per paper, written atomically.
+
+Layout is fixed so that diffs stay small and grep works: keys in FIELD_ORDER, short lists in
+flow style on one line (``buffer_types: [replay]``), authors and code one per line, the
+abstract last as a folded block scalar.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import re
+import tempfile
+import textwrap
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bufferlit.errors import BufferlitError
+from bufferlit.model import FIELD_ORDER, Paper
+
+SCHEMA_LINE = "# yaml-language-server: $schema=../schema/paper.schema.json"
+FLOW_LISTS = {"buffer_types", "domains"}
+BLOCK_LISTS = {"authors", "code"}
+ABSTRACT_WIDTH = 92
+DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _scalar(value: Any) -> str:
+    """One YAML scalar on one line, quoted only where YAML needs it."""
+    text = yaml.safe_dump(value, allow_unicode=True, width=10**9, default_flow_style=True)
+    return text.removesuffix("\n...\n").removesuffix("\n")
+
+
+def _folded(text: str) -> str:
+    """The abstract as a folded block scalar wrapped at ABSTRACT_WIDTH, when it can round-trip."""
+    lines = textwrap.wrap(text, ABSTRACT_WIDTH, break_long_words=False, break_on_hyphens=False)
+    folded = "abstract: >-\n" + "\n".join(f"  {line}" for line in lines)
+    # Folding is exact for text with single spaces and no line breaks; anything else (or a
+    # surprise) is written as one quoted line, which always loads back the same.
+    if lines and yaml.safe_load(folded) == {"abstract": text}:
+        return folded
+    return f"abstract: {_scalar(text)}"
+
+
+def dump_record(fields: Mapping[str, Any]) -> str:
+    """The text of papers/<id>.yaml for these fields (empty optional fields are left out)."""
+    lines = [SCHEMA_LINE]
+    for name in FIELD_ORDER:
+        value = fields.get(name)
+        if value in (None, "", (), []):
+            continue
+        if name == "abstract":
+            lines.append(_folded(str(value)))
+        elif name == "added" and DATE.match(str(value)):
+            lines.append(f"added: {value}")  # a plain YAML date, as a curator would type it
+        elif name in FLOW_LISTS:
+            lines.append(f"{name}: [{', '.join(_scalar(str(item)) for item in value)}]")
+        elif name in BLOCK_LISTS:
+            lines.append(f"{name}:")
+            lines.extend(f"  - {_scalar(str(item))}" for item in value)
+        else:
+            lines.append(f"{name}: {_scalar(value)}")
+    return "\n".join(lines) + "\n"
+
+
+def paper_fields(paper: Paper) -> dict[str, Any]:
+    """The record fields of a Paper, ready for dump_record."""
+    return {
+        "id": paper.id,
+        "title": paper.title,
+        "authors": list(paper.authors),
+        "year": paper.year,
+        "venue": paper.venue,
+        "arxiv": paper.arxiv,
+        "doi": paper.doi,
+        "url": paper.url,
+        "code": list(paper.code),
+        "added": paper.added,
+        "buffer_types": [str(t) for t in paper.buffer_types],
+        "stance": str(paper.stance) if paper.stance else None,
+        "domains": list(paper.domains),
+        "notes": paper.notes,
+        "abstract": paper.abstract,
+    }
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write via a temp file in the same folder and rename: a crash leaves old or new, never half."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temp)
+        raise
+
+
+@contextlib.contextmanager
+def catalogue_lock(papers_dir: Path) -> Iterator[None]:
+    """Hold an exclusive lock on papers/ so two writers cannot interleave; fail fast if taken."""
+    papers_dir.mkdir(parents=True, exist_ok=True)
+    lock_path = papers_dir / ".bufferlit.lock"
+    with open(lock_path, "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise BufferlitError(
+                f"{papers_dir} is being written by another bufferlit command "
+                f"(lock {lock_path}); wait for it to finish and try again"
+            ) from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
