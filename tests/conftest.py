@@ -1,0 +1,27 @@
+"""Shared fixtures: a temp catalogue from a {filename: content} dict (as mkdocs' tempdir)."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture
+def make_catalogue(tmp_path: Path) -> Callable[[dict[str, str | bytes]], Path]:
+    """Write {filename: content} into a fresh papers/ folder and return it."""
+
+    def make(files: dict[str, str | bytes]) -> Path:
+        papers = tmp_path / "papers"
+        papers.mkdir(exist_ok=True)
+        for name, content in files.items():
+            path = papers / name
+            if isinstance(content, bytes):
+                path.write_bytes(content)
+            else:
+                path.write_text(textwrap.dedent(content), encoding="utf-8")
+        return papers
+
+    return make
