@@ -36,15 +36,28 @@ BIBTEX_SPECIALS = {
     "#": r"\#",
     "_": r"\_",
     "$": r"\$",
-    "^": r"\^{}",
-    "~": r"\~{}",
+    "^": r"\textasciicircum{}",
+    "~": r"\textasciitilde{}",
 }
+# BibTeX counts every brace, escaped or not, so text with unbalanced braces must spell them as
+# macros with balanced braces of their own.
+UNBALANCED_BRACES = {"{": r"\textbraceleft{}", "}": r"\textbraceright{}"}
 BIBTEX_SPECIAL = re.compile("|".join(re.escape(char) for char in BIBTEX_SPECIALS))
+
+
+def _balanced(text: str) -> bool:
+    depth = 0
+    for char in text:
+        depth += {"{": 1, "}": -1}.get(char, 0)
+        if depth < 0:
+            return False
+    return depth == 0
 
 
 def bibtex_escape(text: str) -> str:
     """Text safe inside a braced BibTeX value: specials escaped, so braces always balance."""
-    return BIBTEX_SPECIAL.sub(lambda match: BIBTEX_SPECIALS[match[0]], " ".join(text.split()))
+    table = BIBTEX_SPECIALS if _balanced(text) else {**BIBTEX_SPECIALS, **UNBALANCED_BRACES}
+    return BIBTEX_SPECIAL.sub(lambda match: table[match[0]], " ".join(text.split()))
 
 
 def _bibtex_url(url: str) -> str:
