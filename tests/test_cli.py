@@ -1,0 +1,100 @@
+"""The CLI: every command documented with an example, exit codes, output to stderr."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from bufferlit.cli import cli
+from tests.helpers import REPO, record
+
+COMMANDS = sorted(cli.commands)
+
+
+@pytest.mark.parametrize("name", COMMANDS)
+def test_every_command_has_help_with_an_example(name):
+    result = CliRunner().invoke(cli, [name, "--help"])
+    assert result.exit_code == 0
+    assert "Example" in result.output and f"bufferlit {name}" in result.output
+
+
+@pytest.mark.parametrize("name", COMMANDS)
+def test_every_command_is_in_the_readme(name):
+    readme = (REPO / "README.md").read_text()
+    assert re.search(rf"`bufferlit {re.escape(name)}\b", readme), f"README does not document {name}"
+
+
+def run(*args: str, cwd=REPO) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bufferlit", *args], cwd=cwd, capture_output=True, text=True,
+        timeout=120,
+    )
+
+
+def test_validate_passes_on_the_catalogue():
+    result = run("validate")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "40 records in papers are valid"
+
+
+def test_bad_records_exit_1_with_one_line_per_problem_and_no_traceback(make_catalogue):
+    papers_dir = make_catalogue(
+        {"shinn2023reflexion.yaml": record(year="'x'", venu="ICML"), "b.yaml": "{"}
+    )
+    result = run("validate", "--papers", str(papers_dir))
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert lines[0] == "Error: 3 problems in the records:"
+    assert all(re.match(r"^\S+\.yaml:\d+: ", line) for line in lines[1:]), lines
+
+
+def test_usage_errors_exit_2():
+    assert run("cite", "--format", "docx").returncode == 2
+    assert run("no-such-command").returncode == 2
+
+
+def test_search_forgives_a_typo():
+    result = run("search", "reflxion")
+    assert result.returncode == 0
+    assert result.stdout.splitlines()[0].split()[1] == "shinn2023reflexion"
+
+
+def test_search_finds_an_author_surname():
+    result = run("search", "Kristan")
+    assert result.stdout.splitlines()[0].split()[1] == "videnovic2025distractor"
+
+
+def test_cite_one_paper_and_unknown_ids():
+    result = run("cite", "shinn2023reflexion", "--format", "csl-json")
+    [item] = json.loads(result.stdout)
+    assert item["id"] == "shinn2023reflexion"
+    missing = run("cite", "nobody2020nothing")
+    assert missing.returncode == 1
+    assert missing.stderr.strip() == "Error: no record with id nobody2020nothing in papers"
+
+
+def test_cite_bibtex_of_the_whole_catalogue_has_forty_entries():
+    result = run("cite", "--format", "bibtex")
+    assert result.returncode == 0
+    assert len(re.findall(r"^@\w+\{", result.stdout, re.M)) == 40
+
+
+def test_ingest_reports_problems_and_exits_1(tmp_path):
+    listing = tmp_path / "l.txt"
+    listing.write_text("Only A Title Here\n")
+    result = CliRunner().invoke(cli, ["ingest", str(listing), "--papers", str(tmp_path / "p")])
+    assert result.exit_code == 1
+    assert f"{listing}:1: abstract: title 'Only A Title Here' has no abstract" in result.output
+
+
+def test_errors_are_click_exceptions():
+    from bufferlit.errors import BufferlitError
+
+    assert issubclass(BufferlitError, click.ClickException)
