@@ -19,7 +19,9 @@ abstract: >-
 """
 
 
-def record(id: str = "shinn2023reflexion", title: str = "Reflexion: Language Agents", **extra: str) -> str:
+def record(
+    id: str = "shinn2023reflexion", title: str = "Reflexion: Language Agents", **extra: str
+) -> str:
     """A valid record; each keyword replaces that field's line (or is added at the end)."""
     lines = VALID_RECORD.format(id=id, title=json.dumps(title)).splitlines()
     for key, value in extra.items():
@@ -30,5 +32,3 @@ def record(id: str = "shinn2023reflexion", title: str = "Reflexion: Language Age
         else:
             lines[index] = line
     return "\n".join(lines) + "\n"
-
-

@@ -10,9 +10,9 @@ import sys
 import click
 import pytest
 from click.testing import CliRunner
+from tests.helpers import REPO, record
 
 from bufferlit.cli import cli
-from tests.helpers import REPO, record
 
 COMMANDS = sorted(cli.commands)
 
@@ -32,7 +32,10 @@ def test_every_command_is_in_the_readme(name):
 
 def run(*args: str, cwd=REPO) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "bufferlit", *args], cwd=cwd, capture_output=True, text=True,
+        [sys.executable, "-m", "bufferlit", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
         timeout=120,
     )
 

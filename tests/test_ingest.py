@@ -7,12 +7,12 @@ import shutil
 from pathlib import Path
 
 import yaml
+from tests.helpers import REPO
 
 from bufferlit.bibimport import import_bib, short_venue
 from bufferlit.ingest import ingest_listing
 from bufferlit.records import load_papers
 from bufferlit.rekey import rekey
-from tests.helpers import REPO
 
 SEED = REPO / "data/seed-listing.txt"
 BIB = REPO / "data/seed-metadata.bib"
@@ -43,8 +43,12 @@ def test_reingest_is_idempotent_even_with_retyped_titles(tmp_path):
     before = snapshot(papers_dir)
     retyped = tmp_path / "retyped.txt"
     text = SEED.read_text()
-    text = text.replace("Learning to Prompt for Continual Learning", "LEARNING TO PROMPT FOR CONTINUAL LEARNING")
-    text = text.replace("Reflexion: Language Agents with Verbal", "Reflexion - Language Agent with Verbal")
+    text = text.replace(
+        "Learning to Prompt for Continual Learning", "LEARNING TO PROMPT FOR CONTINUAL LEARNING"
+    )
+    text = text.replace(
+        "Reflexion: Language Agents with Verbal", "Reflexion - Language Agent with Verbal"
+    )
     retyped.write_text(text)
     report = ingest_listing(retyped, papers_dir, today=dt.date(2027, 1, 1))
     assert (len(report.new), len(report.present)) == (0, 40)
@@ -70,15 +74,20 @@ def test_import_bib_completes_the_records_and_rekey_gives_the_citation_keys(tmp_
     assert (len(report.updated), len(report.unmatched), len(report.ambiguous)) == (40, 0, 0)
     renames = rekey(papers_dir, [])
     assert len(renames) == 40
-    bib_keys = {line.split("{", 1)[1].rstrip(",") for line in BIB.read_text().splitlines()
-                if line.startswith("@")}
+    bib_keys = {
+        line.split("{", 1)[1].rstrip(",")
+        for line in BIB.read_text().splitlines()
+        if line.startswith("@")
+    }
     assert {path.stem for path in papers_dir.glob("*.yaml")} == bib_keys
     # The committed catalogue is exactly this pipeline's output, apart from curated edits.
     for paper in load_papers(papers_dir):
         committed = yaml.safe_load((REPO / "papers" / f"{paper.id}.yaml").read_text())
         assert committed["authors"] == list(paper.authors)
         assert (committed["year"], committed["venue"], committed["arxiv"]) == (
-            paper.year, paper.venue, paper.arxiv
+            paper.year,
+            paper.venue,
+            paper.arxiv,
         )
 
 
@@ -109,8 +118,12 @@ def test_import_bib_reports_unmatched_and_ambiguous_entries(make_catalogue, tmp_
 
     papers_dir = make_catalogue(
         {
-            "replay-robots-one.yaml": minimal("replay-robots-one", "Replay Buffers for Robots, Part One"),
-            "replay-robots-two.yaml": minimal("replay-robots-two", "Replay Buffers for Robots, Part Two"),
+            "replay-robots-one.yaml": minimal(
+                "replay-robots-one", "Replay Buffers for Robots, Part One"
+            ),
+            "replay-robots-two.yaml": minimal(
+                "replay-robots-two", "Replay Buffers for Robots, Part Two"
+            ),
         }
     )
     bib = tmp_path / "odd.bib"
@@ -131,18 +144,30 @@ def test_import_bib_reports_unmatched_and_ambiguous_entries(make_catalogue, tmp_
 
 def test_venue_names_are_shortened_for_the_facet():
     assert short_venue("Advances in Neural Information Processing Systems (NeurIPS)") == "NeurIPS"
-    assert short_venue("Findings of the Association for Computational Linguistics: NAACL 2025") == "Findings of NAACL"
+    assert (
+        short_venue("Findings of the Association for Computational Linguistics: NAACL 2025")
+        == "Findings of NAACL"
+    )
     assert short_venue("arXiv preprint arXiv:2504.08525") == "arXiv"
-    assert short_venue("Computers \\& Electrical Engineering".replace("\\", "")) == "Computers & Electrical Engineering"
-    assert short_venue("Proceedings of the 29th ACM International Conference on Architectural Support "
-                       "for Programming Languages and Operating Systems, Volume 3 (ASPLOS)") == "ASPLOS"
+    assert (
+        short_venue("Computers \\& Electrical Engineering".replace("\\", ""))
+        == "Computers & Electrical Engineering"
+    )
+    assert (
+        short_venue(
+            "Proceedings of the 29th ACM International Conference on Architectural Support "
+            "for Programming Languages and Operating Systems, Volume 3 (ASPLOS)"
+        )
+        == "ASPLOS"
+    )
 
 
 def test_rekey_keeps_the_older_key_and_suffixes_the_newer(tmp_path):
     papers_dir = tmp_path / "papers"
     shutil.copytree(REPO / "papers", papers_dir)
     (papers_dir / "shinn-reflexion-two.yaml").write_text(
-        "id: shinn-reflexion-two\ntitle: Reflexion Two, a Sequel About Agents\nauthors: [\"Shinn, Noah\"]\n"
+        "id: shinn-reflexion-two\ntitle: Reflexion Two, a Sequel About Agents\n"
+        'authors: ["Shinn, Noah"]\n'
         "year: 2023\nadded: 2026-12-01\nabstract: A sequel.\n"
     )
     renames = rekey(papers_dir, ["shinn-reflexion-two"])

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from tests.helpers import REPO
 
 from bufferlit.latex import clean_latex
 from bufferlit.listing import clean_url, parse_listing
-from tests.helpers import REPO
 
 SEED = (REPO / "data/seed-listing.txt").read_text(encoding="utf-8")
 
@@ -16,9 +16,15 @@ SEED = (REPO / "data/seed-listing.txt").read_text(encoding="utf-8")
     [
         (r"achieves 73.62\% top-1", "achieves 73.62% top-1"),
         (r"a sampling scheme, \bf mix-cd, that", "a sampling scheme, mix-cd, that"),
-        (r'a na\"ive NPU+PIM', "a naïve NPU+PIM"),
-        (r"at {\small \url{ https://github.com/x/PromptTPP}}, by", "at https://github.com/x/PromptTPP, by"),
-        ("achieves 3times, 2.4times, and 1.6times throughput", "achieves 3×, 2.4×, and 1.6× throughput"),
+        (r"a na\"ive NPU+PIM", "a naïve NPU+PIM"),
+        (
+            r"at {\small \url{ https://github.com/x/PromptTPP}}, by",
+            "at https://github.com/x/PromptTPP, by",
+        ),
+        (
+            "achieves 3times, 2.4times, and 1.6times throughput",
+            "achieves 3×, 2.4×, and 1.6× throughput",
+        ),
         ("``collateral damage''", "“collateral damage”"),
         (r"\'{E}cole and Wei\ss{} and \c{c}a", "École and Weiß and ça"),
         (r"\textbf{bold} and \emph{it}", "bold and it"),
@@ -34,11 +40,17 @@ def test_latex_leftovers_become_plain_unicode(raw, clean):
 @pytest.mark.parametrize(
     ("raw", "clean"),
     [
-        ("https://github.com/Christina200/Online-LoRA-official.git.", "https://github.com/Christina200/Online-LoRA-official"),
+        (
+            "https://github.com/Christina200/Online-LoRA-official.git.",
+            "https://github.com/Christina200/Online-LoRA-official",
+        ),
         ("https://map-tracker.github.io.", "https://map-tracker.github.io"),
         ("https://github.com/biubiutomato/TME-Agent,", "https://github.com/biubiutomato/TME-Agent"),
         ("https://github.com/x/y).", "https://github.com/x/y"),
-        ("https://github.com/tensorflow/models/tree/master/official/vision.", "https://github.com/tensorflow/models/tree/master/official/vision"),
+        (
+            "https://github.com/tensorflow/models/tree/master/official/vision.",
+            "https://github.com/tensorflow/models/tree/master/official/vision",
+        ),
     ],
 )
 def test_urls_lose_trailing_punctuation_and_dot_git(raw, clean):

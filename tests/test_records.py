@@ -8,11 +8,11 @@ from pathlib import Path
 import jsonschema
 import pytest
 import yaml
+from tests.helpers import REPO, record
 
 from bufferlit.errors import RecordsInvalid
 from bufferlit.model import FIELD_ORDER, BufferType, Paper, Stance
 from bufferlit.records import find_duplicate_titles, load_papers, read_papers
-from tests.helpers import REPO, record
 
 
 def problems_of(papers_dir: Path) -> list[str]:
@@ -39,24 +39,38 @@ def test_a_valid_record_becomes_a_typed_paper(make_catalogue):
     [
         ({"year": "'2023'"}, r"\.yaml:5: year: must be a whole number like 2023, not text"),
         ({"year": "1700"}, r": year: 1700 is out of range"),
-        ({"url": "javascript:alert(1)"}, r": url: only http\(s\) URLs are allowed, not 'javascript'"),
+        (
+            {"url": "javascript:alert(1)"},
+            r": url: only http\(s\) URLs are allowed, not 'javascript'",
+        ),
         ({"code": "[ftp://example.org/x]"}, r": code: item 1: only http\(s\) URLs are allowed"),
-        ({"arxiv": "'arXiv 2303'"}, r": arxiv: 'arXiv 2303' is not valid \(expected e.g. 2303.11366\)"),
+        (
+            {"arxiv": "'arXiv 2303'"},
+            r": arxiv: 'arXiv 2303' is not valid \(expected e.g. 2303.11366\)",
+        ),
         ({"stance": "ignores"}, r": stance: 'ignores' is not one of: uses, avoids"),
         ({"buffer_types": "[replay, cache]"}, r": buffer_types: item 2: 'cache' is not one of"),
         ({"venu": "NeurIPS"}, r": venu: unknown field; did you mean 'venue'\?"),
         ({"doi": "doi.org/10.1/x"}, r": doi: 'doi.org/10.1/x' is not valid"),
-        ({"domains": "[Continual Learning]"}, r": domains: item 1: 'Continual Learning' must be a lowercase slug"),
+        (
+            {"domains": "[Continual Learning]"},
+            r": domains: item 1: 'Continual Learning' must be a lowercase slug",
+        ),
     ],
 )
 def test_each_bad_field_is_named_with_its_line(make_catalogue, extra, expected):
     papers_dir = make_catalogue({"shinn2023reflexion.yaml": record(**extra)})
     [problem] = problems_of(papers_dir)
-    assert problem.startswith("papers/shinn2023reflexion.yaml:") or "shinn2023reflexion.yaml:" in problem
+    assert (
+        problem.startswith("papers/shinn2023reflexion.yaml:")
+        or "shinn2023reflexion.yaml:" in problem
+    )
     assert re.search(expected, problem), problem
     key = next(iter(extra))
     line = next(
-        number for number, text in enumerate(record(**extra).splitlines(), 1) if text.startswith(key)
+        number
+        for number, text in enumerate(record(**extra).splitlines(), 1)
+        if text.startswith(key)
     )
     assert f".yaml:{line}: {key}:" in problem
 
@@ -71,7 +85,9 @@ def test_missing_required_fields_are_each_reported(make_catalogue):
 def test_id_must_match_the_file_name(make_catalogue):
     papers_dir = make_catalogue({"other.yaml": record()})
     [problem] = problems_of(papers_dir)
-    assert problem.endswith("other.yaml:1: id: 'shinn2023reflexion' does not match the file name 'other.yaml'")
+    assert problem.endswith(
+        "other.yaml:1: id: 'shinn2023reflexion' does not match the file name 'other.yaml'"
+    )
 
 
 def test_yaml_syntax_error_names_the_line(make_catalogue):
@@ -86,7 +102,9 @@ def test_every_problem_of_every_file_in_one_run(make_catalogue):
             "a.yaml": "id: a\n",  # three missing fields
             "b.yaml": "- not a mapping\n",
             "c.yaml": b"id: c\ntitle: caf\xe9\n",
-        "e.yaml": record(id="e", venue="[a, b]").replace("year: 2023", "year: 2023\nyear: 2024"),
+            "e.yaml": record(id="e", venue="[a, b]").replace(
+                "year: 2023", "year: 2023\nyear: 2024"
+            ),
             "d.yaml": "",
             "shinn2023reflexion.yaml": record(year="'x'"),
         }
@@ -120,7 +138,9 @@ def test_duplicate_titles_use_blocking_but_still_find_a_typo():
     def paper(pid: str, title: str) -> Paper:
         return Paper(pid, title, "abstract", "2026-01-01")
 
-    papers = [paper(f"p{i}", f"Study number {i} of replay in robots {i * 7919}") for i in range(300)]
+    papers = [
+        paper(f"p{i}", f"Study number {i} of replay in robots {i * 7919}") for i in range(300)
+    ]
     papers.append(paper("dup", "Study numbr 17 of replay in robots 134623"))
     pairs = find_duplicate_titles(papers)
     assert [(a.id, b.id) for a, b, _ in pairs] == [("p17", "dup")]

@@ -30,8 +30,10 @@ AMBIGUOUS_MARGIN = 3.0
 VENUE_RULES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^arXiv\b", re.I), "arXiv"),
     (re.compile(r"^CoRR\b"), "arXiv"),
-    (re.compile(r"Findings of the Association for Computational Linguistics:?\s*(\w+)", re.I),
-     "Findings of {0}"),
+    (
+        re.compile(r"Findings of the Association for Computational Linguistics:?\s*(\w+)", re.I),
+        "Findings of {0}",
+    ),
     (re.compile(r"Transactions on Machine Learning Research", re.I), "TMLR"),
     (re.compile(r"Neural Information Processing Systems", re.I), "NeurIPS"),
     (re.compile(r"Association for Computational Linguistics", re.I), "ACL"),
@@ -73,7 +75,7 @@ def read_bib(path: Path) -> tuple[list[BibEntry], list[Problem]]:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as error:
         raise BufferlitError(f"{path}: cannot read BibTeX file: {error}") from None
-    library = bibtexparser.parse_string(
+    library = bibtexparser.parse_string(  # type: ignore[attr-defined]
         text,
         append_middleware=[
             bib_middlewares.LatexDecodingMiddleware(),
@@ -82,15 +84,18 @@ def read_bib(path: Path) -> tuple[list[BibEntry], list[Problem]]:
         ],
     )
     problems = [
-        Problem(str(path), block.start_line + 1, "", f"cannot parse BibTeX block: {block.error}")
+        Problem(str(path), (block.start_line or 0) + 1, "", f"cannot parse BibTeX: {block.error}")
         for block in library.failed_blocks
     ]
     entries = []
     for entry in library.entries:
         values = {key.lower(): value for key, value in entry.fields_dict.items()}
-        title = " ".join(str(values["title"].value).replace("{", "").replace("}", "").split()) \
-            if "title" in values else ""
-        line = entry.start_line + 1
+        title = (
+            " ".join(str(values["title"].value).replace("{", "").replace("}", "").split())
+            if "title" in values
+            else ""
+        )
+        line = (entry.start_line or 0) + 1
         if not title:
             problems.append(Problem(str(path), line, "title", f"entry {entry.key!r} has no title"))
             continue
@@ -176,10 +181,10 @@ def import_bib(
             fields = paper_fields(paper)
             filled = []
             for name, value in entry.fields.items():
-                if fields.get(name) in (None, "", []) or (overwrite and fields[name] != value):
-                    if fields.get(name) != value:
-                        fields[name] = value
-                        filled.append(name)
+                empty = fields.get(name) in (None, "", [])
+                if (empty or overwrite) and fields.get(name) != value:
+                    fields[name] = value
+                    filled.append(name)
             if not filled:
                 report.unchanged.append(paper.id)
                 continue

@@ -13,8 +13,11 @@ from urllib.parse import quote
 
 from bufferlit.model import Paper
 
-JOURNAL_HINTS = re.compile(r"journal|transactions|letters|review|magazine|TMLR|JMLR|"
-                           r"Engineering|Computing Surveys", re.I)
+JOURNAL_HINTS = re.compile(
+    r"journal|transactions|letters|review|magazine|TMLR|JMLR|"
+    r"Engineering|Computing Surveys",
+    re.I,
+)
 
 
 def kind(paper: Paper) -> str:
@@ -130,14 +133,19 @@ def to_ris(papers: Iterable[Paper]) -> str:
 
 
 def csl_item(paper: Paper) -> dict[str, object]:
-    csl_type = {"preprint": "article", "article": "article-journal", "conference": "paper-conference"}[
-        kind(paper)
-    ]
+    csl_type = {
+        "preprint": "article",
+        "article": "article-journal",
+        "conference": "paper-conference",
+    }[kind(paper)]
     authors = []
     for author in paper.authors:
         family, _, given = author.partition(",")
-        authors.append({"family": family.strip(), "given": given.strip()} if given.strip()
-                       else {"literal": family.strip()})
+        authors.append(
+            {"family": family.strip(), "given": given.strip()}
+            if given.strip()
+            else {"literal": family.strip()}
+        )
     item: dict[str, object] = {"id": paper.id, "type": csl_type, "title": paper.title}
     if authors:
         item["author"] = authors

@@ -153,8 +153,10 @@ def rekey(ids: tuple[str, ...], papers_dir: Path, dry_run: bool) -> None:
     renames = rekey_records(papers_dir, list(ids), dry_run=dry_run)
     for rename in renames:
         click.echo(f"{'would rename' if dry_run else 'renamed'} {rename.old} -> {rename.new}")
-    click.echo(f"{len(renames)} record{'s' if len(renames) != 1 else ''} renamed" +
-               (" (dry run)" if dry_run else ""))
+    click.echo(
+        f"{len(renames)} record{'s' if len(renames) != 1 else ''} renamed"
+        + (" (dry run)" if dry_run else "")
+    )
 
 
 def _selected(papers_dir: Path, ids: tuple[str, ...]) -> list[Any]:
@@ -174,7 +176,10 @@ def _selected(papers_dir: Path, ids: tuple[str, ...]) -> list[Any]:
 @click.argument("ids", nargs=-1)
 @papers_option
 @click.option(
-    "--format", "fmt", type=click.Choice(["bibtex", "ris", "csl-json"]), default="bibtex",
+    "--format",
+    "fmt",
+    type=click.Choice(["bibtex", "ris", "csl-json"]),
+    default="bibtex",
     show_default=True,
 )
 @output_option

@@ -11,8 +11,21 @@ from typing import Any
 from bufferlit.model import Entry
 
 CSV_COLUMNS = (
-    "id", "title", "authors", "year", "venue", "arxiv", "doi", "url", "code",
-    "buffer_type", "buffer_types", "stance", "domains", "tagged_by", "added",
+    "id",
+    "title",
+    "authors",
+    "year",
+    "venue",
+    "arxiv",
+    "doi",
+    "url",
+    "code",
+    "buffer_type",
+    "buffer_types",
+    "stance",
+    "domains",
+    "tagged_by",
+    "added",
 )
 # A spreadsheet runs a cell starting with one of these as a formula (CSV injection).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -69,7 +82,9 @@ def to_csv(entries: Iterable[Entry]) -> str:
         row = []
         for column in CSV_COLUMNS:
             value = record[column]
-            text = "; ".join(value) if isinstance(value, list) else "" if value is None else str(value)
+            text = (
+                "; ".join(value) if isinstance(value, list) else "" if value is None else str(value)
+            )
             row.append(spreadsheet_safe(text))
         writer.writerow(row)
     return buffer.getvalue()

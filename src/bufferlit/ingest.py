@@ -59,7 +59,9 @@ class TitleIndex:
         if key in self.exact:
             return self.exact[key], 100.0
         # rapidfuzz scores all titles in C; the cutoff lets it skip most by length alone.
-        match = process.extractOne(key, self.titles, scorer=fuzz.ratio, score_cutoff=SAME_PAPER_SCORE)
+        match = process.extractOne(
+            key, self.titles, scorer=fuzz.ratio, score_cutoff=SAME_PAPER_SCORE
+        )
         return (self.ids[match[2]], float(match[1])) if match else None
 
 

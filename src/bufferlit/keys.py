@@ -12,8 +12,8 @@ import unicodedata
 from collections.abc import Collection
 
 STOPWORDS = frozenset(
-    "a an the on of in for to and or with via from by at as is are be do does towards toward"
-    " how what when why which can your our we its into over under using".split()
+    """a an the on of in for to and or with via from by at as is are be do does towards toward
+    how what when why which can your our we its into over under using""".split()
 )
 
 

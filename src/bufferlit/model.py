@@ -12,7 +12,7 @@ class BufferType(enum.StrEnum):
     REPLAY = "replay"
     """Stored past samples/experiences replayed in training (rehearsal, experience replay)."""
     KV_CONTEXT = "kv-context"
-    """What a model keeps in attention/context at inference (KV cache, memory tokens, agent memory)."""
+    """What a model keeps in its attention/context at inference (KV cache, agent memory)."""
     HARDWARE = "hardware"
     """Physical or system buffers (on-chip SRAM, scratchpads, double buffering, offloading)."""
     STREAMING = "streaming"
@@ -110,7 +110,9 @@ class Problem:
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else self.file
-        return f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
+        return (
+            f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
+        )
 
 
 @dataclass(frozen=True)

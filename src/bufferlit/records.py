@@ -106,7 +106,7 @@ def parse_record(path: Path, display: str) -> tuple[RawRecord | None, list[Probl
     finally:
         loader.dispose()
 
-    lines = {}
+    lines: dict[str, int] = {}
     for key_node, _ in node.value:
         if isinstance(key_node, yaml.ScalarNode):
             lines.setdefault(str(key_node.value), key_node.start_mark.line + 1)
@@ -148,10 +148,10 @@ def _text(limit: int) -> Callable[[Any], str]:
     def check(value: Any) -> str:
         if not isinstance(value, str):
             raise FieldError(f"must be text, not {_kind(value)}")
-        value = value.strip()
-        if len(value) > limit:
-            raise FieldError(f"is {len(value):,} characters; at most {limit:,} allowed")
-        return value
+        text: str = value.strip()
+        if len(text) > limit:
+            raise FieldError(f"is {len(text):,} characters; at most {limit:,} allowed")
+        return text
 
     return check
 
@@ -292,9 +292,7 @@ def validate_record(raw: RawRecord, display: str) -> tuple[Paper | None, list[Pr
         if key not in FIELD_RULES:
             hint = process.extractOne(key, FIELD_ORDER, scorer=fuzz.ratio, score_cutoff=60)
             suggestion = f"; did you mean {hint[0]!r}?" if hint else ""
-            problems.append(
-                Problem(display, raw.line(key), key, f"unknown field{suggestion}")
-            )
+            problems.append(Problem(display, raw.line(key), key, f"unknown field{suggestion}"))
     for name, rule in FIELD_RULES.items():
         value = raw.data.get(name)
         if name in REQUIRED_FIELDS and (value is None or value == ""):
@@ -364,7 +362,9 @@ def check_catalogue(papers: list[Paper]) -> list[Problem]:
     for paper in papers:
         if paper.id in by_id:
             problems.append(
-                Problem(paper.source, 1, "id", f"{paper.id!r} is also used by {by_id[paper.id].source}")
+                Problem(
+                    paper.source, 1, "id", f"{paper.id!r} is also used by {by_id[paper.id].source}"
+                )
             )
         by_id.setdefault(paper.id, paper)
     for first, second, score in find_duplicate_titles(papers):

@@ -45,7 +45,7 @@ def plan_renames(papers: list[Paper], wanted: list[str]) -> list[Rename]:
                 " run import-bib first"
             )
         base = citation_key(paper.surnames[0], paper.year, paper.title)
-        if paper.id == base or (paper.id.startswith(base) and paper.id[len(base):].isalpha()):
+        if paper.id == base or (paper.id.startswith(base) and paper.id[len(base) :].isalpha()):
             continue
         new = unique_key(base, taken)
         taken.add(new)

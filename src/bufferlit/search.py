@@ -36,8 +36,12 @@ def search(query: str, papers: Sequence[Paper], limit: int = 10) -> list[Hit]:
     for field, weight in WEIGHTS.items():
         # partial_ratio finds the query inside a longer text (a word with a typo in a title).
         scores = process.cdist(
-            [query], texts[field], scorer=fuzz.partial_ratio, processor=utils.default_process,
-            score_cutoff=MIN_SCORE / weight, workers=1,
+            [query],
+            texts[field],
+            scorer=fuzz.partial_ratio,
+            processor=utils.default_process,
+            score_cutoff=MIN_SCORE / weight,
+            workers=1,
         )[0]
         for index in scores.nonzero()[0]:
             score = float(scores[index]) * weight

@@ -89,7 +89,7 @@ def paper_fields(paper: Paper) -> dict[str, Any]:
 
 
 def write_atomic(path: Path, text: str) -> None:
-    """Write via a temp file in the same folder and rename: a crash leaves old or new, never half."""
+    """Write via a temp file and rename: a crash leaves the old file or the new, never half."""
     path.parent.mkdir(parents=True, exist_ok=True)
     descriptor, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
