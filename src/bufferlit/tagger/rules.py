@@ -1,0 +1,263 @@
+r"""The tagger's rules, as data a curator can read and extend.
+
+Two kinds of rule, each a frozen dataclass in a plain ordered list:
+
+``Phrase``
+    A phrase that is evidence for a buffer type ("experience replay" -> replay). Its
+    ``type`` is ``CONTEXT`` when the phrase says *that* there is a buffer but not *which*
+    kind ("memory buffer", "caching"): the cues around it decide. ``avoids=True`` marks a
+    phrase that says the paper works *without* that buffer ("rehearsal-free").
+``Cue``
+    Context that never assigns a type on its own, only tells which kind of buffer a
+    ``CONTEXT`` phrase nearby is ("continual learning" -> replay, "CUDA" -> hardware).
+
+Pattern syntax: Python regular expressions, matched case-insensitively on word boundaries.
+A space matches one space, one hyphen or nothing ("on chip" matches "on chip", "on-chip" and
+"onchip"); write ``\s+`` for a real gap between words. Use only non-capturing groups.
+
+Order matters: all phrases are combined into one regex, so where two phrases match at the
+same place the EARLIER rule wins, and a match that starts earlier wins over one inside it.
+That is how scope works without if-statements: "without a memory buffer" (an avoids
+phrase) starts before "memory buffer" and so consumes it; "buffer overflow" (a none
+phrase) is listed before the bare "buffer". Keep "not a buffer" and "avoids" phrases
+first, specific phrases next, generic ones last.
+
+To add a rule: append a ``Phrase`` (or ``Cue``) in the right section with a short ``why``,
+add a labelled example to tests/data/labels-extra.yaml, and run
+``bufferlit tag --eval tests/data/labels-extra.yaml`` to see what it changed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bufferlit.model import BufferType
+
+REPLAY = BufferType.REPLAY
+KV = BufferType.KV_CONTEXT
+HARDWARE = BufferType.HARDWARE
+STREAMING = BufferType.STREAMING
+NONE = BufferType.NONE
+CONTEXT = None
+"""The type of a generic phrase: decided by the cues around it."""
+
+
+@dataclass(frozen=True)
+class Phrase:
+    """A phrase that is evidence for one buffer type (or for ``CONTEXT`` to decide)."""
+
+    type: BufferType | None
+    weight: float
+    patterns: tuple[str, ...]
+    """Alternatives, one regex each: the phrase matches where any of them does."""
+    avoids: bool = False
+    why: str = ""
+
+    @property
+    def pattern(self) -> str:
+        return "|".join(self.patterns)
+
+
+@dataclass(frozen=True)
+class Cue:
+    """Context that resolves the type of a generic (``CONTEXT``) phrase near it."""
+
+    type: BufferType
+    weight: float
+    patterns: tuple[str, ...]
+
+    @property
+    def pattern(self) -> str:
+        return "|".join(self.patterns)
+
+
+# fmt: off
+PHRASES: list[Phrase] = [
+    # --- "buffer" meaning something else: these consume the word so nothing else counts it.
+    Phrase(NONE, 3, why="memory-safety bugs and attacks (security), not a memory buffer", patterns=(
+        r"buffer (?:overflows?|overruns?|over reads?)", r"(?:stack|heap)(?: based)? buffers?",
+        r"out of bounds (?:writes?|reads?)", r"replay attacks?",
+    )),
+    Phrase(NONE, 3, why="land-use buffers", patterns=(
+        r"buffer (?:zones?|strips?|areas?)", r"riparian buffers?",
+        r"(?:forested|grassed|vegetated|vegetative) (?:buffers?|strips?)",
+    )),
+    Phrase(NONE, 3, why="chemical buffers", patterns=(
+        r"(?:ph|phosphate|acetate|citrate|tris|borate|carbonate|bicarbonate|hepes) buffers?",
+        r"buffer solutions?", r"buffered (?:saline|solutions?)",
+    )),
+    Phrase(NONE, 3, why="buffers in operations research", patterns=(
+        r"inventory buffers?", r"safety stocks?", r"(?:time|schedule|project) buffers?",
+    )),
+    Phrase(NONE, 3, why="a transition parser's buffer of words", patterns=(
+        r"buffer of (?:incoming|input|remaining|unprocessed) (?:words|tokens)",
+        r"stack and (?:the )?buffer",
+    )),
+    Phrase(NONE, 1, why="LSTM cells are not a buffer", patterns=(
+        r"long short term memor(?:y|ies)", r"lstms?",
+    )),
+    # --- Working WITHOUT a buffer (stance: avoids). Listed before the phrases they contain.
+    Phrase(REPLAY, 3, avoids=True, why="rehearsal-free, exemplar-free", patterns=(
+        r"(?:rehearsal|replay|exemplar|exemplars|memory replay) free",
+    )),
+    Phrase(REPLAY, 3, avoids=True, why="says it needs no replay buffer", patterns=(
+        r"without (?:a |any |the |an )?(?:explicit )?(?:rehearsal|replay|exemplar|episodic) "
+        r"(?:buffers?|memor(?:y|ies)|sets?)",
+    )),
+    Phrase(REPLAY, 3, avoids=True, why="says it keeps no past examples", patterns=(
+        r"without (?:buffering|storing|keeping|retaining|saving|replaying|rehearsing) "
+        r"(?:any )?(?:of )?(?:the )?(?:past |old |previous |prior |raw )?"
+        r"(?:examples|samples|data|exemplars|instances|experiences?)",
+        r"(?:no|zero) (?:rehearsal |replay |episodic )?(?:memory|buffer) of "
+        r"(?:past|old|previous|prior) (?:samples|examples|data)",
+        r"no stored (?:samples|examples|exemplars)",
+        r"(?:keeps?|stores?|retains?|needs?|requires?) no (?:rehearsal |replay |episodic )?"
+        r"(?:memory|memories|buffers?|exemplars|past samples)",
+    )),
+    Phrase(REPLAY, 3, avoids=True, why="learns from new data only (learning without forgetting)",
+           patterns=(
+        r"(?:uses?|using|requires?|requiring|with|from) only (?:the )?(?:new|current) "
+        r"(?:task )?(?:data|samples|examples)",
+    )),
+    Phrase(REPLAY, 3, avoids=True, why="presents replay buffers as the limitation it removes",
+           patterns=(
+        r"limitations (?:like|such as|of) (?:[\w-]+\s+){0,4}?(?:rehearsal|replay|exemplar) "
+        r"(?:buffers?|memor(?:y|ies))",
+    )),
+    # Generic avoids: which buffer is avoided is for the context to say ("bufferless routers").
+    Phrase(CONTEXT, 3, avoids=True, why="buffer-free, bufferless", patterns=(
+        r"buffer free", r"buffer less",
+    )),
+    Phrase(CONTEXT, 2, avoids=True, why="says it needs no buffer", patterns=(
+        r"without (?:a |any |the )?(?:memory |explicit )?buffers?", r"without buffering",
+        r"limitations (?:like|such as|of) (?:[\w-]+\s+){0,4}?(?:memory )?buffers?",
+    )),
+    # --- replay: stored samples replayed in training.
+    Phrase(REPLAY, 3, why="the replay buffer itself", patterns=(
+        r"experience replay",
+        r"(?:prioriti[sz]ed|hindsight|generative|episodic|pseudo) (?:experience )?replay",
+        r"pseudo rehearsal", r"(?:replay|rehearsal) (?:buffers?|memor(?:y|ies)|pools?|tables?)",
+        r"exemplar (?:memor(?:y|ies)|sets?|buffers?)",
+    )),
+    Phrase(REPLAY, 2, why="rehearsal / replay of past data", patterns=(
+        r"rehears(?:al|e|es|ed|ing)", r"replay(?:s|ed|ing)?",
+    )),
+    Phrase(REPLAY, 1, why="keeps past samples", patterns=(
+        r"(?:stor|sav|retain|kept|keep|rehears|replay)\w* (?:[\w-]+\s+){0,4}?"
+        r"(?:samples|examples|exemplars|transitions|trajectories)",
+    )),
+    # --- kv-context: what a model keeps in attention/context at inference.
+    Phrase(KV, 3, why="KV cache, memory tokens, context buffer", patterns=(
+        r"kv (?:caches?|cach\w+|memory|tensors|pairs|heads?)",
+        r"key value (?:caches?|cach\w+|memor(?:y|ies)|pairs|tensors|stores?|heads?)",
+        r"key,? value\)? pairs", r"paged attention", r"attention sinks?", r"context buffers?",
+        r"memory tokens?", r"(?:prefix|prompt) cach\w+",
+    )),
+    Phrase(KV, 2, why="managing which tokens stay in the context", patterns=(
+        r"(?:prompt|context|token|kv) (?:compression|pruning|eviction|merging)",
+        r"(?:prun|evict|merg|compress|drop)\w* (?:[\w-]+\s+){0,3}?tokens",
+    )),
+    Phrase(KV, 3, why="memory-augmented language models", patterns=(
+        r"memory augmented (?:transformers?|language models?|llms?|neural networks?)",
+        r"memori[sz]ing transformers?",
+    )),
+    Phrase(KV, 2, why="memory networks read by attention", patterns=(
+        r"memory networks?",
+    )),
+    Phrase(KV, 1, why="the context a model attends to", patterns=(
+        r"attention'?s? context", r"(?:fixed|limited|finite) (?:length|size) contexts?",
+        r"context (?:windows?|lengths?|management)", r"long context",
+    )),
+    # --- hardware: physical or system buffers.
+    Phrase(HARDWARE, 3, why="a named hardware buffer", patterns=(
+        r"(?:on chip|off chip|global|sram|stt ram|edram|dram|scratchpad|weight|activation|victim|"
+        r"write|line|row|router|staging|pinned|ping pong|double|triple|dimm) buffers?",
+        r"buffer chips?", r"double buffer(?:ing|ed)", r"ping pong buffering",
+    )),
+    Phrase(HARDWARE, 2, why="on-chip memories, PIM, pinned memory, DMA", patterns=(
+        r"scratchpads?", r"srams?", r"row buffer locality", r"processing in memory", r"pims?",
+        r"near memory (?:processing|computing)", r"in memory computing", r"pinned memory", r"dma",
+    )),
+    Phrase(HARDWARE, 1, why="offloading to host memory or storage", patterns=(
+        r"offload(?:s|ed|ing)?",
+    )),
+    # --- streaming: buffers over a continuous input stream.
+    Phrase(STREAMING, 3, why="a buffer over frames or a stream", patterns=(
+        r"stream(?:ing)? buffers?", r"jitter buffers?",
+        r"(?:frame|clip|track|tracking) (?:memor(?:y|ies)|buffers?|banks?|queues?)",
+        r"key ?frame (?:windows?|buffers?|memor(?:y|ies)|sets?|pools?)",
+        r"(?:windows?|buffers?|queues?|memor(?:y|ies)|banks?) of (?:[\w-]+\s+){0,3}?"
+        r"(?:key ?frames|frames|clips|video segments)",
+    )),
+    # --- generic: a buffer, kind decided by context.
+    Phrase(CONTEXT, 2, why="a buffer whose kind depends on the field", patterns=(
+        r"episodic (?:memory|memories|buffers?)(?: buffers?)?", r"memory banks?",
+        r"reservoir sampling", r"(?:ring|circular) buffers?",
+    )),
+    Phrase(CONTEXT, 1, why="the word buffer", patterns=(
+        r"memory buffers?", r"buffer(?:s|ed|ing)?", r"fixed size (?:memory|memories|caches?)",
+    )),
+    Phrase(CONTEXT, 1, why="memories and caches that may be a buffer", patterns=(
+        r"memory (?:modules?|latents?|models?|frameworks?|architectures?|mechanisms?|pools?|"
+        r"slots?|streams?)",
+        r"(?:agent|external|long term|short term|structured|hierarchical|explicit|task) "
+        r"memor(?:y|ies)",
+        r"exemplars?", r"coresets?", r"caches?", r"caching", r"cached",
+        r"evict(?:s|ed|ion|ing)?",
+    )),
+]
+
+CUES: list[Cue] = [
+    # Continual learning speaks of "a non-stationary stream of classes": that stream is no
+    # streaming buffer, so this cue is listed first and consumes the word.
+    Cue(REPLAY, 2, patterns=(
+        r"(?:non stationary|task|class|data) (?:data )?streams?", r"streams? of (?:tasks|classes)",
+    )),
+    Cue(REPLAY, 2, patterns=(
+        r"continual(?:ly)? learn\w*", r"lifelong learn\w*", r"(?:class|task|domain) incremental",
+        r"incremental learning", r"catastrophic(?:ally)? forget\w*", r"forgetting", r"rehears\w*",
+        r"replay\w*", r"exemplars?", r"reinforcement learning", r"rl", r"marl", r"q learning",
+        r"off policy", r"temporal difference", r"atari",
+    )),
+    Cue(REPLAY, 1, patterns=(
+        r"(?:old|past|previous|prior|earlier) (?:tasks?|classes|samples|examples|data)",
+        r"task free", r"stability", r"plasticity", r"transitions", r"episodes?",
+        r"trajector(?:y|ies)", r"rewards?", r"polic(?:y|ies)",
+    )),
+    Cue(KV, 2, patterns=(
+        r"(?:large )?language models?", r"llms?", r"(?:language|llm|generative|web) agents?",
+        r"prompts?", r"prompting", r"in context", r"context windows?", r"kv", r"key value",
+        r"question answering", r"retrieval augmented",
+    )),
+    # Bare "attention" is left out: abstracts say a topic "received significant attention".
+    Cue(KV, 1, patterns=(
+        r"tokens?", r"decod(?:e|er|ers|ing)", r"(?:self|cross) attention",
+        r"attention (?:heads?|layers?|modules?|mechanisms?|weights|scores|maps?)", r"attend\w*",
+        r"transformers?", r"multi turn", r"dialog\w*",
+    )),
+    Cue(HARDWARE, 2, patterns=(
+        r"gpus?", r"cpus?", r"cuda", r"kernels?", r"on chip", r"off chip", r"accelerators?",
+        r"microcontrollers?", r"mcus?", r"fpgas?", r"asics?", r"npus?", r"tpus?", r"dram",
+        r"sram", r"hbm", r"ssds?", r"dimms?", r"hardware", r"memory controllers?", r"pcie",
+        r"nvme", r"dma", r"systolic", r"dataflow", r"nic", r"packets?", r"network stacks?",
+    )),
+    Cue(HARDWARE, 1, patterns=(
+        r"bandwidth", r"latency", r"throughput", r"chips?", r"cores?", r"multicore",
+        r"memory banks?", r"bank",
+    )),
+    Cue(STREAMING, 2, patterns=(
+        r"video\w*", r"frames?", r"clips?", r"track(?:s|ing|er|ers|ed)", r"sensor\w*", r"audio",
+        r"speech", r"slam", r"mapping", r"camera", r"real time", r"live",
+    )),
+    Cue(STREAMING, 1, patterns=(
+        r"stream(?:s|ing)?", r"online", r"arriv(?:e|es|ing)", r"incoming", r"segments?",
+    )),
+    # A generic "buffer" among these words is a buffer of another kind: evidence for none.
+    Cue(NONE, 2, patterns=(
+        r"brain", r"neuroscience", r"cognitive", r"cognition", r"psycholog\w*", r"participants",
+        r"parsers?", r"parsing", r"enzym\w*", r"assays?", r"chemical", r"ph", r"riparian",
+        r"watersheds?", r"soil", r"forest\w*", r"inventory", r"supply chains?", r"exploit\w*",
+        r"vulnerabilit\w*", r"attackers?", r"fuzz\w*", r"malicious", r"memory safety",
+    )),
+]
+# fmt: on
