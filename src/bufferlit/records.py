@@ -8,6 +8,7 @@ them in one go instead of one per run.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -67,12 +68,26 @@ def parse_record(path: Path, display: str) -> tuple[RawRecord | None, list[Probl
 
     if path.is_dir():
         return fail("is a directory, not a record file")
+    if not path.is_file():
+        # A FIFO would block the reader forever and /dev/zero would never end.
+        return fail("is not a regular file (a pipe, device or broken link?)")
     try:
-        raw = path.read_bytes()
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_RECORD_BYTES + 1)
+            size = max(len(raw), os.fstat(handle.fileno()).st_size)
     except OSError as error:
         return fail(f"cannot be read: {error.strerror}")
     if len(raw) > MAX_RECORD_BYTES:
-        return fail(f"is {len(raw):,} bytes; a record may be at most {MAX_RECORD_BYTES:,} bytes")
+        line, field = _field_at(raw, MAX_RECORD_BYTES)
+        return None, [
+            Problem(
+                display,
+                line,
+                field,
+                f"makes the record {size:,} bytes; a record may be at most"
+                f" {MAX_RECORD_BYTES:,} bytes",
+            )
+        ]
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -116,6 +131,16 @@ def parse_record(path: Path, display: str) -> tuple[RawRecord | None, list[Probl
         if any(key.value == other.value for other, _ in node.value[:index])
     ]
     return RawRecord(path, {str(k): v for k, v in data.items()}, lines), duplicates
+
+
+def _field_at(raw: bytes, offset: int) -> tuple[int, str]:
+    """Line and top-level field of the record text at byte ``offset`` (best effort)."""
+    head = raw[:offset]
+    keys = list(re.finditer(rb"^([A-Za-z_][A-Za-z0-9_-]*)[ \t]*:", head, re.MULTILINE))
+    if not keys:
+        return head.count(b"\n") + 1, ""
+    last = keys[-1]
+    return head[: last.start()].count(b"\n") + 1, last[1].decode("ascii")
 
 
 def _first_alias(root: yaml.Node) -> int:
