@@ -36,6 +36,7 @@ MAX_ABSTRACT_CHARS = 20_000
 MAX_TITLE_CHARS = 500
 MIN_YEAR, MAX_YEAR = 1900, dt.date.today().year + 1
 DUPLICATE_TITLE_SCORE = 95.0
+MAX_DEPTH = 8
 
 # Citation keys (shinn2023reflexion) and title slugs (reflexion-language-agents) both fit.
 ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -100,6 +101,12 @@ def parse_record(path: Path, display: str) -> tuple[RawRecord | None, list[Probl
 
     loader = SafeLoader(text)
     try:
+        deep_line = _too_deep(text)
+        if deep_line:
+            return fail(
+                f"lists or mappings nested more than {MAX_DEPTH} deep; a record needs two levels",
+                deep_line,
+            )
         node = loader.get_single_node()
         if node is None:
             return fail("is empty; expected a mapping of fields")
@@ -131,6 +138,28 @@ def parse_record(path: Path, display: str) -> tuple[RawRecord | None, list[Probl
         if any(key.value == other.value for other, _ in node.value[:index])
     ]
     return RawRecord(path, {str(k): v for k, v in data.items()}, lines), duplicates
+
+
+def _too_deep(text: str) -> int:
+    """Line where lists/mappings first nest deeper than MAX_DEPTH, or 0.
+
+    Checked on the parser's events (a flat loop) before composing: libyaml's composer recurses
+    in C, and a line of 100,000 ``- `` crashes the whole process with a segmentation fault.
+    """
+    loader = SafeLoader(text)
+    depth = 0
+    try:
+        while loader.check_event():
+            event = loader.get_event()  # type: ignore[no-untyped-call]
+            if isinstance(event, yaml.SequenceStartEvent | yaml.MappingStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    return event.start_mark.line + 1 if event.start_mark else 1
+            elif isinstance(event, yaml.SequenceEndEvent | yaml.MappingEndEvent):
+                depth -= 1
+    finally:
+        loader.dispose()
+    return 0
 
 
 def _field_at(raw: bytes, offset: int) -> tuple[int, str]:
