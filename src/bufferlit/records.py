@@ -53,6 +53,8 @@ class RawRecord:
     path: Path
     data: dict[str, Any]
     lines: dict[str, int]
+    broken: frozenset[str] = frozenset()
+    """Fields whose value could not be built (already reported)."""
 
     def line(self, field: str) -> int:
         return self.lines.get(field, 1)
@@ -115,7 +117,7 @@ def parse_record(path: Path, display: str) -> tuple[RawRecord | None, list[Probl
         alias_line = _first_alias(node)
         if alias_line:
             return fail("YAML anchors and aliases are not allowed in records", alias_line)
-        data = loader.construct_document(node)
+        return _construct_fields(loader, node, path, display)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark else 1
@@ -127,17 +129,6 @@ def parse_record(path: Path, display: str) -> tuple[RawRecord | None, list[Probl
         return fail(f"invalid YAML: {error}")
     finally:
         loader.dispose()
-
-    lines: dict[str, int] = {}
-    for key_node, _ in node.value:
-        if isinstance(key_node, yaml.ScalarNode):
-            lines.setdefault(str(key_node.value), key_node.start_mark.line + 1)
-    duplicates = [
-        Problem(display, key.start_mark.line + 1, str(key.value), "given twice in this record")
-        for index, (key, _) in enumerate(node.value)
-        if any(key.value == other.value for other, _ in node.value[:index])
-    ]
-    return RawRecord(path, {str(k): v for k, v in data.items()}, lines), duplicates
 
 
 def _too_deep(text: str) -> int:
@@ -160,6 +151,41 @@ def _too_deep(text: str) -> int:
     finally:
         loader.dispose()
     return 0
+
+
+def _construct_fields(
+    loader: yaml.SafeLoader, node: yaml.MappingNode, path: Path, display: str
+) -> tuple[RawRecord, list[Problem]]:
+    """The record's fields, each value built on its own so that a value the constructor
+    rejects (``2023-02-30``, a 5,000-digit number) is reported against its own field."""
+    data: dict[str, Any] = {}
+    lines: dict[str, int] = {}
+    broken: set[str] = set()
+    problems: list[Problem] = []
+    for key_node, value_node in node.value:
+        line = key_node.start_mark.line + 1
+        if not isinstance(key_node, yaml.ScalarNode):
+            problems.append(Problem(display, line, "", "a field name must be plain text"))
+            continue
+        if key_node.tag == "tag:yaml.org,2002:merge":
+            problems.append(Problem(display, line, "<<", "YAML merge keys are not allowed"))
+            continue
+        loader.construct_object(key_node)  # an object tag on a key is refused here too
+        name = str(key_node.value)
+        if name in lines:
+            problems.append(Problem(display, line, name, "given twice in this record"))
+        lines.setdefault(name, line)
+        try:
+            data[name] = loader.construct_object(value_node, deep=True)
+        except (ValueError, OverflowError) as error:
+            shown = str(value_node.value)
+            shown = shown if len(shown) <= 40 else shown[:37] + "..."
+            kind = str(value_node.tag).rsplit(":", 1)[-1]
+            reason = str(error).split(":", 1)[0]
+            message = f"{shown!r} is not a valid {kind} ({reason})"
+            problems.append(Problem(display, value_node.start_mark.line + 1, name, message))
+            broken.add(name)
+    return RawRecord(path, data, lines, frozenset(broken)), problems
 
 
 def _field_at(raw: bytes, offset: int) -> tuple[int, str]:
@@ -348,6 +374,8 @@ def validate_record(raw: RawRecord, display: str) -> tuple[Paper | None, list[Pr
             suggestion = f"; did you mean {hint[0]!r}?" if hint else ""
             problems.append(Problem(display, raw.line(key), key, f"unknown field{suggestion}"))
     for name, rule in FIELD_RULES.items():
+        if name in raw.broken:
+            continue
         value = raw.data.get(name)
         if name in REQUIRED_FIELDS and (value is None or value == ""):
             problems.append(Problem(display, raw.line(name), name, "is required"))
@@ -365,7 +393,7 @@ def validate_record(raw: RawRecord, display: str) -> tuple[Paper | None, list[Pr
                 f"{clean['id']!r} does not match the file name {raw.path.name!r}",
             )
         )
-    if problems:
+    if problems or raw.broken:
         return None, problems
     clean["buffer_types"] = tuple(BufferType(v) for v in clean["buffer_types"])
     clean["stance"] = Stance(clean["stance"]) if clean["stance"] else None
