@@ -300,6 +300,8 @@ def _year(value: Any) -> int | None:
 
 
 def _date(value: Any) -> str:
+    if isinstance(value, dt.datetime):
+        raise FieldError(f"must be a date YYYY-MM-DD, not a date and time ({value.isoformat()})")
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, str) and DATE_PATTERN.match(value):
