@@ -43,6 +43,9 @@ ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 ARXIV_PATTERN = re.compile(r"^(\d{4}\.\d{4,5}|[a-z\-]+(\.[A-Z]{2})?/\d{7})$")
 DOI_PATTERN = re.compile(r"^10\.\d{4,9}/\S+$")
 DATE_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# No text field needs these, and they break what is made from it: C0/C1 controls (terminal
+# escapes in CLI output; not allowed in the Atom feed's XML), U+FFFE/U+FFFF (not XML either).
+FORBIDDEN_CHARACTER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
 URL_PATTERN = re.compile(r"^https?://[^\s/?#]+\.[^\s]*$|^https?://[^\s/?#]+\.[^\s/?#]+$")
 
 
@@ -172,6 +175,9 @@ def _construct_fields(
             continue
         loader.construct_object(key_node)  # an object tag on a key is refused here too
         name = str(key_node.value)
+        if not name.isprintable():
+            problems.append(Problem(display, line, repr(name), "field name is not printable"))
+            continue
         if name in lines:
             problems.append(Problem(display, line, name, "given twice in this record"))
         lines.setdefault(name, line)
@@ -231,6 +237,12 @@ def _text(limit: int) -> Callable[[Any], str]:
         text: str = value.strip()
         if len(text) > limit:
             raise FieldError(f"is {len(text):,} characters; at most {limit:,} allowed")
+        bad = FORBIDDEN_CHARACTER.search(text)
+        if bad:
+            raise FieldError(
+                f"has the control character U+{ord(bad[0]):04X} at character {bad.start() + 1}"
+                " (not allowed in text)"
+            )
         return text
 
     return check
