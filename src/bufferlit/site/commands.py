@@ -1,0 +1,81 @@
+"""``bufferlit build`` and ``bufferlit serve`` (registered by bufferlit.cli)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import click
+
+CONFIG_OPTION = click.option(
+    "-f",
+    "--config-file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=Path("mkdocs.yml"),
+    show_default=True,
+    help="MkDocs configuration to build from.",
+)
+PAPERS_OPTION = click.option(
+    "--papers",
+    "papers_dir",
+    type=click.Path(path_type=Path, file_okay=False, exists=True),
+    default=None,
+    help="Folder of YAML records [default: the plugin's papers option, papers/].",
+)
+
+
+@click.command("build")
+@CONFIG_OPTION
+@PAPERS_OPTION
+@click.option(
+    "--site-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Where to write the site [default: site_dir of mkdocs.yml, site/].",
+)
+@click.option(
+    "--strict/--no-strict",
+    default=None,
+    help="Fail on any MkDocs warning [default: strict setting of mkdocs.yml].",
+)
+def build_command(
+    config_file: Path, papers_dir: Path | None, site_dir: Path | None, strict: bool | None
+) -> None:
+    """Build the static site: catalogue, paper pages, stats and downloads.
+
+    The site is built in a temporary folder and swapped in only when the build succeeded: a
+    failed build leaves the previous site/ exactly as it was.
+
+    \b
+    Example:
+        bufferlit build --strict
+        bufferlit build --papers papers --site-dir public
+    """
+    from bufferlit.site.build import build_site
+
+    report = build_site(config_file, site_dir=site_dir, papers_dir=papers_dir, strict=strict)
+    click.echo(f"built {report.pages} pages into {report.site_dir} in {report.seconds:.1f} s")
+
+
+@click.command("serve")
+@CONFIG_OPTION
+@PAPERS_OPTION
+@click.option("--port", default=8000, show_default=True, help="Port on 127.0.0.1.")
+def serve_command(config_file: Path, papers_dir: Path | None, port: int) -> None:
+    """Preview the site on http://127.0.0.1:PORT/, rebuilding when a record or page changes.
+
+    \b
+    Example:
+        bufferlit serve --port 8001
+    """
+    from mkdocs.commands.serve import serve
+
+    from bufferlit.errors import BuildFailed
+    from bufferlit.site.plugin import PAPERS_ENVIRONMENT_VARIABLE
+
+    if not config_file.is_file():
+        raise BuildFailed(f"no MkDocs configuration at {config_file}")
+    if papers_dir is not None:
+        # mkdocs serve reloads the config on every rebuild, so the plugin reads it from here.
+        os.environ[PAPERS_ENVIRONMENT_VARIABLE] = str(papers_dir.resolve())
+    serve(str(config_file), dev_addr=f"127.0.0.1:{port}", livereload=True)

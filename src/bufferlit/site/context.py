@@ -1,0 +1,337 @@
+"""Context stage: tagged entries -> the frozen view objects every template renders.
+
+Nothing here knows about HTML: values are plain text (escaped later by the templates) and
+site links are ``src_uri`` strings (made relative per page by the renderer).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from bufferlit.cite import bibtex_entry, ris_entry
+from bufferlit.model import BufferType, Entry, Evidence, Stance
+
+BUFFER_TYPE_LABELS: Mapping[BufferType, str] = {
+    BufferType.REPLAY: "Replay buffer",
+    BufferType.KV_CONTEXT: "KV cache / context",
+    BufferType.HARDWARE: "Hardware buffer",
+    BufferType.STREAMING: "Stream buffer",
+    BufferType.NONE: "No buffer",
+}
+BUFFER_TYPE_BLURBS: Mapping[BufferType, str] = {
+    BufferType.REPLAY: "Stored past samples or experiences replayed during training "
+    "(experience replay, rehearsal in continual learning).",
+    BufferType.KV_CONTEXT: "What a model keeps in attention or context at inference time "
+    "(KV caches, memory tokens, agent memories).",
+    BufferType.HARDWARE: "Physical and system buffers: on-chip SRAM, scratchpads, "
+    "double buffering, offloading between memory tiers.",
+    BufferType.STREAMING: "Buffers over a continuous input stream: frame memories, "
+    "stream buffers, memory banks for video and tracking.",
+    BufferType.NONE: "Papers where “buffer” means something else, or no buffer is involved.",
+}
+STANCE_LABELS: Mapping[Stance, str] = {
+    Stance.USES: "Uses a buffer",
+    Stance.AVOIDS: "Avoids a buffer",
+}
+CODE_LABEL = "Has code"
+
+
+# ---------------------------------------------------------------------------------------------
+# Site addresses, as src_uri (the File names MkDocs sees). One place, so templates never
+# spell a path.
+
+
+def paper_page(paper_id: str) -> str:
+    return f"papers/{paper_id}/index.md"
+
+
+def paper_file(paper_id: str, suffix: str) -> str:
+    return f"papers/{paper_id}/{paper_id}.{suffix}"
+
+
+def type_page(buffer_type: BufferType | str) -> str:
+    return f"types/{buffer_type}/index.md"
+
+
+def domain_page(slug: str) -> str:
+    return f"domains/{slug}/index.md"
+
+
+HOME = "index.md"
+CATALOGUE = "catalogue/index.md"
+TYPES_INDEX = "types/index.md"
+DOMAINS_INDEX = "domains/index.md"
+STATS = "stats/index.md"
+DOWNLOADS = "downloads/index.md"
+DOWNLOAD_FILES = ("papers.bib", "papers.ris", "papers.json", "catalogue.csv", "feed.xml")
+
+
+# ---------------------------------------------------------------------------------------------
+# Views
+
+
+@dataclass(frozen=True)
+class Label:
+    """A vocabulary value with its display name (a badge, a facet value, a group)."""
+
+    value: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Highlight:
+    """An evidence sentence cut around its matched phrase, for ``<mark>``."""
+
+    buffer_type: Label
+    before: str
+    phrase: str
+    after: str
+
+
+@dataclass(frozen=True)
+class PaperView:
+    """Everything a template shows about one paper; every string is record text (untrusted)."""
+
+    id: str
+    title: str
+    authors: tuple[str, ...]
+    """Display names, "First Last"."""
+    surnames: tuple[str, ...]
+    year: int | None
+    venue: str
+    abstract: str
+    added: str
+    arxiv_url: str
+    doi_url: str
+    url: str
+    code: tuple[str, ...]
+    buffer_types: tuple[Label, ...]
+    stance: Label
+    domains: tuple[Label, ...]
+    evidence: tuple[Highlight, ...]
+    tagged_by: str
+    bibtex: str
+    ris: str
+    edit_url: str
+
+    @property
+    def page(self) -> str:
+        return paper_page(self.id)
+
+    @property
+    def year_text(self) -> str:
+        return str(self.year) if self.year else "n.d."
+
+    @property
+    def authors_short(self) -> str:
+        """Authors for a list row: up to three names, then "et al."."""
+        if len(self.authors) > 3:
+            return ", ".join(self.authors[:3]) + " et al."
+        return ", ".join(self.authors)
+
+    def facet_values(self) -> dict[str, list[str]]:
+        """The values this paper has for each catalogue facet key (the URL query keys)."""
+        return {
+            "buffer_type": [label.value for label in self.buffer_types],
+            "stance": [self.stance.value],
+            "domain": [label.value for label in self.domains],
+            "year": [self.year_text],
+            "venue": [self.venue] if self.venue else [],
+            "code": ["yes"] if self.code else [],
+        }
+
+
+@dataclass(frozen=True)
+class FacetValue:
+    key: str
+    value: str
+    name: str
+    count: int
+
+
+@dataclass(frozen=True)
+class Facet:
+    key: str
+    """The URL query key (buffer_type, stance, domain, year, venue, code)."""
+    legend: str
+    values: tuple[FacetValue, ...]
+
+
+@dataclass(frozen=True)
+class Group:
+    """A buffer type's or a domain's own page: its label, a description and its papers."""
+
+    label: Label
+    description: str
+    page: str
+    papers: tuple[PaperView, ...]
+
+
+def display_name(author: str) -> str:
+    """ "Shinn, Noah" -> "Noah Shinn"; a name without a comma is kept as written."""
+    family, _, given = author.partition(",")
+    return f"{given.strip()} {family.strip()}" if given.strip() else family.strip()
+
+
+def highlight(evidence: Evidence) -> Highlight:
+    """Split the sentence around the phrase; trust ``start`` only where it really points at it."""
+    sentence, phrase, start = evidence.sentence, evidence.phrase, evidence.start
+    if sentence[start : start + len(phrase)] != phrase:
+        start = sentence.find(phrase)
+    label = Label(str(evidence.buffer_type), BUFFER_TYPE_LABELS[evidence.buffer_type])
+    if start < 0 or not phrase:
+        return Highlight(label, sentence, "", "")
+    return Highlight(label, sentence[:start], phrase, sentence[start + len(phrase) :])
+
+
+def paper_view(entry: Entry, domain_names: Mapping[str, str], repo_url: str) -> PaperView:
+    paper, tagging = entry.paper, entry.tagging
+    return PaperView(
+        id=paper.id,
+        title=paper.title,
+        authors=tuple(display_name(author) for author in paper.authors),
+        surnames=paper.surnames,
+        year=paper.year,
+        venue=paper.venue,
+        abstract=paper.abstract,
+        added=paper.added,
+        arxiv_url=paper.arxiv_url,
+        doi_url=paper.doi_url,
+        url=paper.url,
+        code=paper.code,
+        buffer_types=tuple(
+            Label(str(t), BUFFER_TYPE_LABELS[t]) for t in dict.fromkeys(tagging.buffer_types)
+        ),
+        stance=Label(str(tagging.stance), STANCE_LABELS[tagging.stance]),
+        domains=tuple(
+            Label(slug, domain_names.get(slug, slug)) for slug in dict.fromkeys(tagging.domains)
+        ),
+        evidence=tuple(highlight(evidence) for evidence in tagging.evidence),
+        tagged_by=tagging.tagged_by,
+        bibtex=bibtex_entry(paper),
+        ris=ris_entry(paper),
+        edit_url=f"{repo_url.rstrip('/')}/edit/main/papers/{paper.id}.yaml",
+    )
+
+
+def catalogue_citation(site_name: str, url: str, total: int, year: str) -> str:
+    """BibTeX for the catalogue itself (the site, not a paper)."""
+    return (
+        f"@misc{{{site_name.casefold()},\n"
+        f"  title = {{{{{site_name}: a curated catalogue of research on memory buffers}}}},\n"
+        f"  author = {{{{{site_name} contributors}}}},\n"
+        f"  year = {{{year}}},\n"
+        f"  howpublished = {{\\url{{{url}}}}},\n"
+        f"  note = {{{total} papers}}\n"
+        "}"
+    )
+
+
+def by_year_then_title(papers: Iterable[PaperView]) -> list[PaperView]:
+    """The catalogue's default order: newest first, then title."""
+    return sorted(papers, key=lambda p: (-(p.year or 0), p.title.casefold(), p.id))
+
+
+def newest(papers: Iterable[PaperView], count: int) -> list[PaperView]:
+    """The latest additions by ``added``; ties broken by year then title so the order is stable."""
+    ordered = by_year_then_title(papers)
+    return sorted(ordered, key=lambda p: p.added, reverse=True)[:count]
+
+
+# ---------------------------------------------------------------------------------------------
+# Facets (the server-rendered starting state; the browser recounts as filters change)
+
+FACET_LEGENDS: Mapping[str, str] = {
+    "buffer_type": "Buffer type",
+    "stance": "Stance",
+    "domain": "Domain",
+    "year": "Year",
+    "venue": "Venue",
+    "code": "Code",
+}
+
+
+def facets(
+    papers: Sequence[PaperView], name_of: Mapping[str, Callable[[str], str]]
+) -> tuple[Facet, ...]:
+    """Each facet with its values sorted by count (most first), then by name."""
+    result = []
+    for key, legend in FACET_LEGENDS.items():
+        counts: Counter[str] = Counter()
+        for paper in papers:
+            counts.update(set(paper.facet_values()[key]))
+        namer = name_of.get(key, str)
+        values = [FacetValue(key, value, namer(value), count) for value, count in counts.items()]
+        if key == "year":
+            values.sort(key=lambda v: v.value, reverse=True)
+        else:
+            values.sort(key=lambda v: v.name.casefold())
+        values.sort(key=lambda v: v.count, reverse=True)
+        result.append(Facet(key, legend, tuple(values)))
+    return tuple(result)
+
+
+def facet_namers(domain_names: Mapping[str, str]) -> dict[str, Callable[[str], str]]:
+    labels = {str(t): name for t, name in BUFFER_TYPE_LABELS.items()}
+    stances = {str(s): name for s, name in STANCE_LABELS.items()}
+    return {
+        "buffer_type": lambda value: labels.get(value, value),
+        "stance": lambda value: stances.get(value, value),
+        "domain": lambda value: domain_names.get(value, value),
+        "code": lambda value: CODE_LABEL,
+    }
+
+
+def catalogue_record(paper: PaperView) -> dict[str, object]:
+    """One paper as the catalogue script sees it: facet values, sort keys and citations."""
+    return {
+        "id": paper.id,
+        "title": paper.title,
+        "authors": " ".join((*paper.authors, *paper.surnames)),
+        "year": paper.year or 0,
+        "facets": paper.facet_values(),
+        "bib": paper.bibtex,
+        "ris": paper.ris,
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# Groups
+
+
+def type_groups(papers: Sequence[PaperView]) -> tuple[Group, ...]:
+    """One group per buffer type (in vocabulary order), each listing its papers newest first."""
+    groups = []
+    for buffer_type in BufferType:
+        members = [p for p in papers if any(t.value == buffer_type for t in p.buffer_types)]
+        groups.append(
+            Group(
+                Label(str(buffer_type), BUFFER_TYPE_LABELS[buffer_type]),
+                BUFFER_TYPE_BLURBS[buffer_type],
+                type_page(buffer_type),
+                tuple(by_year_then_title(members)),
+            )
+        )
+    return tuple(groups)
+
+
+def domain_groups(
+    papers: Sequence[PaperView], domain_names: Mapping[str, str]
+) -> tuple[Group, ...]:
+    """One group per domain that has papers, largest first."""
+    members: dict[str, list[PaperView]] = {}
+    for paper in papers:
+        for label in paper.domains:
+            members.setdefault(label.value, []).append(paper)
+    slugs = sorted(members, key=lambda slug: (-len(members[slug]), slug))
+    return tuple(
+        Group(
+            Label(slug, domain_names.get(slug, slug)),
+            "",
+            domain_page(slug),
+            tuple(by_year_then_title(members[slug])),
+        )
+        for slug in slugs
+    )

@@ -1,0 +1,153 @@
+"""The MkDocs plugin: records in, catalogue pages and downloads out, as generated files.
+
+``mkdocs.yml``::
+
+    plugins:
+      - search
+      - bufferlit:
+          papers: papers            # relative to mkdocs.yml
+          repo_url: https://github.com/bufferlit/bufferlit
+
+The ``BUFFERLIT_PAPERS`` environment variable overrides ``papers`` (``bufferlit serve --papers``
+uses it, since ``mkdocs serve`` reloads the config itself on every rebuild).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+from mkdocs.config import config_options
+from mkdocs.config.base import Config
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.plugins import BasePlugin
+from mkdocs.structure.files import File, Files, InclusionLevel
+
+from bufferlit.records import load_papers
+from bufferlit.site import context
+from bufferlit.site.pages import GeneratedFile, SiteOptions, generate_site
+from bufferlit.site.render import PACKAGE_TEMPLATES
+
+log = logging.getLogger("mkdocs.plugins.bufferlit")
+
+PAPERS_ENVIRONMENT_VARIABLE = "BUFFERLIT_PAPERS"
+THEME_OVERRIDES = PACKAGE_TEMPLATES / "overrides"
+ASSETS = PACKAGE_TEMPLATES / "assets"
+ASSET_URIS = {"css": "assets/bufferlit/bufferlit.css", "js": "assets/bufferlit/bufferlit.js"}
+
+
+class BufferlitConfig(Config):  # type: ignore[no-untyped-call]
+    papers = config_options.Type(str, default="papers")
+    repo_url = config_options.Type(str, default="https://github.com/bufferlit/bufferlit")
+    templates = config_options.Optional(config_options.Type(str))
+    """A folder of page templates that shadow the packaged ones (like a theme's custom_dir)."""
+    newest = config_options.Type(int, default=8)
+    feed_size = config_options.Type(int, default=30)
+    related = config_options.Type(int, default=5)
+
+
+def default_nav(docs_pages: set[str]) -> list[Any]:
+    """Only section pages: with thousands of papers in the nav every page's sidebar would list
+    them all, which makes the build quadratic."""
+    about = [{"About": uri} for uri in ("about.md",) if uri in docs_pages]
+    about += [{"Taxonomy": uri} for uri in ("taxonomy.md",) if uri in docs_pages]
+    return [
+        {"Home": context.HOME},
+        {"Catalogue": context.CATALOGUE},
+        {"Buffer types": context.TYPES_INDEX},
+        {"Domains": context.DOMAINS_INDEX},
+        {"Stats": context.STATS},
+        {"Downloads": context.DOWNLOADS},
+        *about,
+    ]
+
+
+class BufferlitPlugin(BasePlugin[BufferlitConfig]):  # type: ignore[no-untyped-call]
+    supports_multiple_instances = False
+
+    papers_override: Path | None = None
+    """Set by ``bufferlit build --papers``; wins over the option and the variable."""
+
+    def papers_dir(self, config: MkDocsConfig) -> Path:
+        if self.papers_override is not None:
+            return self.papers_override
+        chosen = os.environ.get(PAPERS_ENVIRONMENT_VARIABLE) or self.config.papers
+        return Path(config.config_file_path or ".").parent / chosen
+
+    def template_overrides(self, config: MkDocsConfig) -> Path | None:
+        if not self.config.templates:
+            return None
+        return Path(config.config_file_path or ".").parent / self.config.templates
+
+    def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        # The theme override (feed <link>, asset tags) ships in the package, so a site needs
+        # no custom_dir of its own; a site's custom_dir still wins (it is dirs[0]).
+        dirs = config.theme.dirs
+        position = 1 if config.theme.custom_dir else 0
+        if str(THEME_OVERRIDES) not in dirs:
+            dirs.insert(position, str(THEME_OVERRIDES))
+        for kind, uri in ASSET_URIS.items():
+            target = config.extra_css if kind == "css" else config.extra_javascript
+            if uri not in [str(item) for item in target]:
+                target.append(uri)
+        if config.nav is None:
+            docs = Path(config.docs_dir)
+            present = {p.relative_to(docs).as_posix() for p in docs.glob("*.md")}
+            config.nav = default_nav(present)
+        return config
+
+    def on_files(self, files: Files, /, *, config: MkDocsConfig) -> Files:
+        from bufferlit.tagger import DOMAINS, tag_papers
+
+        papers_dir = self.papers_dir(config)
+        papers = load_papers(papers_dir)
+        log.info(f"bufferlit: {len(papers)} records from {papers_dir}")
+        entries = tag_papers(papers)
+        options = SiteOptions(
+            site_name=config.site_name,
+            site_url=config.site_url or "",
+            repo_url=self.config.repo_url,
+            use_directory_urls=config.use_directory_urls,
+            newest_count=self.config.newest,
+            feed_size=self.config.feed_size,
+            related_limit=self.config.related,
+            template_overrides=self.template_overrides(config),
+            docs_pages=frozenset(file.src_uri for file in files.documentation_pages()),
+        )
+        generated = generate_site(entries, DOMAINS, options)
+        generated += [
+            GeneratedFile(uri, (ASSETS / Path(uri).name).read_text(encoding="utf-8"))
+            for uri in ASSET_URIS.values()
+        ]
+        for item in generated:
+            existing = files.get_file_from_path(item.src_uri)
+            if existing is not None:
+                log.warning(f"bufferlit: generated {item.src_uri} replaces the docs file")
+                files.remove(existing)
+            files.append(
+                File.generated(
+                    config, item.src_uri, content=item.content, inclusion=self.inclusion(item)
+                )
+            )
+        return files
+
+    @staticmethod
+    def inclusion(item: GeneratedFile) -> InclusionLevel:
+        # Paper pages are reachable by links, not the nav; NOT_IN_NAV also silences MkDocs'
+        # "not included in the nav" notice for each of them.
+        if item.src_uri.startswith(("papers/", "types/", "domains/")) and item.src_uri.endswith(
+            "/index.md"
+        ) and item.src_uri.count("/") == 2:
+            return InclusionLevel.NOT_IN_NAV
+        return InclusionLevel.UNDEFINED
+
+    def on_serve(self, server: Any, /, *, config: MkDocsConfig, builder: Any) -> Any:
+        """Rebuild when a record or a template changes, not only the docs."""
+        server.watch(str(self.papers_dir(config)))
+        server.watch(str(PACKAGE_TEMPLATES))
+        overrides = self.template_overrides(config)
+        if overrides is not None:
+            server.watch(str(overrides))
+        return server
