@@ -46,6 +46,7 @@ DATE_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 # No text field needs these, and they break what is made from it: C0/C1 controls (terminal
 # escapes in CLI output; not allowed in the Atom feed's XML), U+FFFE/U+FFFF (not XML either).
 FORBIDDEN_CHARACTER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
+URL_UNSAFE = re.compile(r'[<>"`\\{}|^]')
 URL_PATTERN = re.compile(r"^https?://[^\s/?#]+\.[^\s]*$|^https?://[^\s/?#]+\.[^\s/?#]+$")
 
 
@@ -274,6 +275,10 @@ def _url(value: Any) -> str:
         raise FieldError(f"only http(s) URLs are allowed, not {scheme!r}")
     if not URL_PATTERN.match(text):
         raise FieldError(f"{text!r} is not a valid URL")
+    unsafe = URL_UNSAFE.search(text)
+    if unsafe:
+        # RFC 3986 never allows these unencoded; in a page they could end an attribute.
+        raise FieldError(f"{text!r} has {unsafe[0]!r}, which a URL must percent-encode")
     return text
 
 
