@@ -17,10 +17,12 @@ from bufferlit.errors import RecordsInvalid
 from bufferlit.keys import title_slug, unique_key
 from bufferlit.listing import ListingEntry, parse_listing
 from bufferlit.model import Problem
-from bufferlit.records import normalise_title, read_papers
+from bufferlit.records import check_record_text, normalise_title, read_papers
 from bufferlit.writer import catalogue_lock, dump_record, write_atomic
 
 SAME_PAPER_SCORE = 90.0
+# Ids may be 80 characters; leave room for the suffix unique_key adds on a collision.
+MAX_SLUG_CHARS = 64
 
 
 @dataclass
@@ -65,6 +67,15 @@ class TitleIndex:
         return (self.ids[match[2]], float(match[1])) if match else None
 
 
+def _short_slug(title: str) -> str:
+    """The title slug, cut at a word so that the id (and file name) stays short."""
+    slug = title_slug(title)
+    if len(slug) <= MAX_SLUG_CHARS:
+        return slug
+    cut = slug[:MAX_SLUG_CHARS]
+    return cut.rsplit("-", 1)[0] if "-" in cut else cut
+
+
 def ingest_listing(
     listing_path: Path,
     papers_dir: Path,
@@ -98,9 +109,7 @@ def ingest_listing(
             if found:
                 report.present.append((entry, *found))
                 continue
-            paper_id = unique_key(title_slug(entry.title), taken)
-            taken.add(paper_id)
-            index.add(entry.title, paper_id)
+            paper_id = unique_key(_short_slug(entry.title), taken)
             fields = {
                 "id": paper_id,
                 "title": entry.title,
@@ -108,7 +117,20 @@ def ingest_listing(
                 "added": added,
                 "abstract": entry.abstract,
             }
+            path = papers_dir / f"{paper_id}.yaml"
+            text = dump_record(fields)
+            # An entry the loader would refuse (a 25,000-character abstract, a control
+            # character, a bad code URL) is reported against its listing line, never written.
+            invalid = check_record_text(text, path)
+            if invalid:
+                report.problems += [
+                    Problem(str(listing_path), entry.line, problem.field, problem.message)
+                    for problem in invalid
+                ]
+                continue
+            taken.add(paper_id)
+            index.add(entry.title, paper_id)
             if not dry_run:
-                write_atomic(papers_dir / f"{paper_id}.yaml", dump_record(fields))
+                write_atomic(path, text)
             report.new.append((entry, paper_id))
     return report

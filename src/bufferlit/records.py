@@ -100,6 +100,15 @@ def parse_record(path: Path, display: str) -> tuple[RawRecord | None, list[Probl
     except UnicodeDecodeError as error:
         line = raw[: error.start].count(b"\n") + 1
         return fail(f"is not valid UTF-8 (byte {error.start})", line)
+    return parse_text(text, path, display)
+
+
+def parse_text(text: str, path: Path, display: str) -> tuple[RawRecord | None, list[Problem]]:
+    """Parse the text of a record (already read and decoded) into fields with their lines."""
+
+    def fail(message: str, line: int = 1) -> tuple[None, list[Problem]]:
+        return None, [Problem(display, line, "", message)]
+
     if not text.strip() or all(
         not ln.strip() or ln.lstrip().startswith("#") for ln in text.splitlines()
     ):
@@ -506,6 +515,21 @@ def read_papers(papers_dir: Path) -> tuple[list[Paper], list[Problem]]:
             papers.append(paper)
     problems.extend(check_catalogue(papers))
     return papers, problems
+
+
+def check_record_text(text: str, path: Path) -> list[Problem]:
+    """Every problem the loader would find in ``text`` written to ``path``: writers call this
+    before writing so that they never leave a record that does not validate."""
+    display = _display(path)
+    size = len(text.encode("utf-8", "surrogatepass"))
+    if size > MAX_RECORD_BYTES:
+        line, field = _field_at(text.encode("utf-8", "surrogatepass"), MAX_RECORD_BYTES)
+        message = f"makes the record {size:,} bytes; at most {MAX_RECORD_BYTES:,} allowed"
+        return [Problem(display, line, field, message)]
+    raw, problems = parse_text(text, path, display)
+    if raw is not None:
+        problems += validate_record(raw, display)[1]
+    return problems
 
 
 def load_papers(papers_dir: Path) -> list[Paper]:
