@@ -18,7 +18,13 @@ from rapidfuzz import fuzz, process
 
 from bufferlit.errors import BufferlitError, RecordsInvalid
 from bufferlit.model import Paper, Problem
-from bufferlit.records import ARXIV_PATTERN, DOI_PATTERN, normalise_title, read_papers
+from bufferlit.records import (
+    ARXIV_PATTERN,
+    DOI_PATTERN,
+    check_record_text,
+    normalise_title,
+    read_papers,
+)
 from bufferlit.writer import catalogue_lock, dump_record, paper_fields, write_atomic
 
 IMPORTED_FIELDS = ("authors", "year", "venue", "arxiv", "doi", "url")
@@ -188,7 +194,23 @@ def import_bib(
             if not filled:
                 report.unchanged.append(paper.id)
                 continue
+            path = papers_dir / f"{paper.id}.yaml"
+            text = dump_record(fields)
+            # A value the loader would refuse (year 1066, a URL with a space or a quote) is
+            # reported against its BibTeX entry and the record is left as it was.
+            invalid = check_record_text(text, path)
+            if invalid:
+                report.problems += [
+                    Problem(
+                        str(bib_path),
+                        entry.line,
+                        problem.field,
+                        f"{problem.message} (entry {entry.key}; {paper.id} left unchanged)",
+                    )
+                    for problem in invalid
+                ]
+                continue
             if not dry_run:
-                write_atomic(papers_dir / f"{paper.id}.yaml", dump_record(fields))
+                write_atomic(path, text)
             report.updated.append((paper.id, filled))
     return report
