@@ -67,6 +67,14 @@ def _name(parts: Any) -> str:
     return ", ".join(part for part in (last, jr, first) if part)
 
 
+def _reason(block: Any) -> str:
+    """What is wrong with a block bibtexparser could not parse (its aborted-block exception
+    keeps the reason in an attribute and has an empty message)."""
+    error = block.error
+    reason = str(getattr(error, "abort_reason", "") or error or type(error).__name__)
+    return " ".join(reason.split(". Note:", 1)[0].split())
+
+
 @dataclass(frozen=True)
 class BibEntry:
     key: str
@@ -90,7 +98,9 @@ def read_bib(path: Path) -> tuple[list[BibEntry], list[Problem]]:
         ],
     )
     problems = [
-        Problem(str(path), (block.start_line or 0) + 1, "", f"cannot parse BibTeX: {block.error}")
+        Problem(
+            str(path), (block.start_line or 0) + 1, "", f"cannot parse BibTeX: {_reason(block)}"
+        )
         for block in library.failed_blocks
     ]
     entries = []
