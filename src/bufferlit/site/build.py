@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import jinja2
 from mkdocs.commands.build import build as mkdocs_build
 from mkdocs.config import load_config
 from mkdocs.config.defaults import MkDocsConfig
@@ -94,9 +95,16 @@ def build_site(
             except (Abort, MkDocsException, BufferlitError, OSError, ValueError) as error:
                 message = _failure_message(config_file, error, warnings.messages)
                 raise BuildFailed(message) from error
+            except jinja2.TemplateSyntaxError as error:
+                where = f"{error.filename or error.name}:{error.lineno}"
+                raise BuildFailed(
+                    f"site build failed; the previous site was kept.\n"
+                    f"template {where}: {error.message}"
+                ) from error
             except Exception as error:  # a template or plugin bug: still never a half site
                 raise BuildFailed(
-                    f"site build failed: {type(error).__name__}: {error}"
+                    f"site build failed; the previous site was kept.\n"
+                    f"{type(error).__name__}: {error}"
                 ) from error
 
         # Phase 4: sanity check. An empty or index-less output is a failure, not a site.

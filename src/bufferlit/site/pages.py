@@ -23,7 +23,7 @@ from bufferlit.site.render import PageRenderer, make_environment, page_markdown,
 
 # Pages that list many papers are kept out of the search index (every title would match them
 # too); paper pages are what search should find.
-LISTING_META = {"search": {"exclude": True}, "hide": ["toc"]}
+LISTING_META = {"search": {"exclude": True}, "hide": ["navigation", "toc"]}
 
 
 @dataclass(frozen=True)
@@ -133,7 +133,7 @@ def generate_site(
         types=types,
         domains=domains,
     )
-    page(context.DOWNLOADS, "downloads.html", "Downloads", {"hide": ["toc"]})
+    page(context.DOWNLOADS, "downloads.html", "Downloads", {"hide": ["navigation", "toc"]})
 
     related = related_papers(entries, options.related_limit)
     for entry in entries:

@@ -1,0 +1,172 @@
+"""Fixtures for the site tests: small temp projects, the built real site, a local server,
+headless Debian chromium."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import json
+import shutil
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+
+# Every record field is untrusted: this title tries HTML, script-closing, Markdown, Jinja and
+# a javascript: link at once. It must come out as literal text everywhere.
+HOSTILE_TITLE = (
+    "</script><script>alert(1)</script> <b>bold</b> {{ 7*7 }} {% raw %} | *star* "
+    "[x](javascript:alert(1)) & Ampersand \u2028 \"quoted\""
+)
+HOSTILE_ID = "evil2024hostile"
+
+
+def record_yaml(
+    paper_id: str,
+    title: str,
+    abstract: str,
+    *,
+    authors: tuple[str, ...] = ("Doe, Jane",),
+    year: int = 2024,
+    added: str = "2026-01-01",
+    **extra: object,
+) -> str:
+    """A valid record; values are written as JSON, which is YAML, so any text is safe."""
+    fields: dict[str, object] = {
+        "id": paper_id,
+        "title": title,
+        "authors": list(authors),
+        "year": year,
+        "added": added,
+        **extra,
+        "abstract": abstract,
+    }
+    return "\n".join(f"{key}: {json.dumps(value)}" for key, value in fields.items()) + "\n"
+
+
+SMALL_CATALOGUE: dict[str, str] = {
+    "shinn2023reflexion.yaml": record_yaml(
+        "shinn2023reflexion",
+        "Reflexion: Language Agents with Verbal Reinforcement Learning",
+        "Agents reflect on feedback and maintain their own reflective text in an episodic "
+        "memory buffer to induce better decision-making in subsequent trials.",
+        authors=("Shinn, Noah", "Cassano, Federico"),
+        year=2023,
+        added="2026-03-01",
+        code=["https://github.com/noahshinn/reflexion"],
+    ),
+    "rolnick2019replay.yaml": record_yaml(
+        "rolnick2019replay",
+        "Experience Replay for Continual Learning",
+        "We store past experiences in a replay buffer and rehearse them to reduce "
+        "catastrophic forgetting in continual reinforcement learning.",
+        authors=("Rolnick, David",),
+        year=2019,
+        venue="NeurIPS",
+        added="2026-02-01",
+    ),
+    "wei2025online.yaml": record_yaml(
+        "wei2025online",
+        "Online Learning without a Replay Buffer",
+        "A task-free online continual learning method that works without a rehearsal "
+        "buffer, avoiding the memory cost of storing samples.",
+        authors=("Wei, Xiwen",),
+        year=2025,
+        added="2026-01-15",
+    ),
+    "sram2023double.yaml": record_yaml(
+        "sram2023double",
+        "Double Buffering On-Chip SRAM for Accelerators",
+        "Our accelerator double-buffers tiles in on-chip SRAM scratchpads to hide DRAM "
+        "latency.",
+        authors=("Lee, Kim",),
+        year=2023,
+        venue="ISCA",
+    ),
+    f"{HOSTILE_ID}.yaml": record_yaml(
+        HOSTILE_ID,
+        HOSTILE_TITLE,
+        "An abstract with <img src=x onerror=alert(2)> and a replay buffer.",
+        authors=("<Script>, Eve", "O'Brien, Pat"),
+        year=2024,
+        added="2026-04-01",
+    ),
+}
+
+
+def write_records(folder: Path, records: dict[str, str]) -> Path:
+    """Write {filename: yaml} into ``folder`` (created) and return it."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in records.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    return folder
+
+
+MKDOCS_YML = """\
+site_name: testlit
+site_url: https://example.org/testlit/
+theme:
+  name: material
+  font: false
+  features: [navigation.instant]
+plugins:
+  - search
+  - bufferlit:
+      papers: papers
+      repo_url: https://github.com/example/testlit
+{extra}
+"""
+
+
+@pytest.fixture
+def make_project(tmp_path: Path) -> Callable[..., Path]:
+    """A temp project (mkdocs.yml, docs/, papers/); returns the mkdocs.yml path."""
+
+    def make(records: dict[str, str] | None = None, extra: str = "") -> Path:
+        write_records(tmp_path / "papers", SMALL_CATALOGUE if records is None else records)
+        (tmp_path / "docs").mkdir(exist_ok=True)
+        (tmp_path / "docs" / "about.md").write_text("# About\n\nA test catalogue.\n")
+        config = tmp_path / "mkdocs.yml"
+        config.write_text(MKDOCS_YML.format(extra=extra), encoding="utf-8")
+        return config
+
+    return make
+
+
+# ---------------------------------------------------------------------------------------------
+# The real site (the 40 records plus the hostile one), built once per session.
+
+
+@pytest.fixture(scope="session")
+def built_site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """(site_dir, papers_dir) of the repository's site, built with the repository's mkdocs.yml."""
+    from bufferlit.site.build import build_site
+
+    root = tmp_path_factory.mktemp("real-site")
+    papers = root / "papers"
+    shutil.copytree(REPO / "papers", papers)
+    write_records(papers, {f"{HOSTILE_ID}.yaml": SMALL_CATALOGUE[f"{HOSTILE_ID}.yaml"]})
+    site = root / "site"
+    build_site(REPO / "mkdocs.yml", site_dir=site, papers_dir=papers, strict=True)
+    return site, papers
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="session")
+def site_url(built_site: tuple[Path, Path]) -> Iterator[str]:
+    handler = functools.partial(_QuietHandler, directory=str(built_site[0]))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()

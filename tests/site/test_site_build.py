@@ -1,0 +1,233 @@
+"""The site build without a browser: strict build, nav, downloads, escaping, all-or-nothing."""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import json
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Callable
+from pathlib import Path
+
+import bibtexparser
+import pytest
+from click.testing import CliRunner
+from pybtex.database import parse_string
+
+from bufferlit.errors import BuildFailed
+from bufferlit.export import CSV_COLUMNS
+from bufferlit.site.build import build_site
+from bufferlit.site.commands import build_command
+from bufferlit.site.feed import entry_id
+from bufferlit.site.render import script_json
+
+from .conftest import HOSTILE_ID, HOSTILE_TITLE, SMALL_CATALOGUE, record_yaml
+
+IDS = sorted(name.removesuffix(".yaml") for name in SMALL_CATALOGUE)
+CATALOGUE_DATA = re.compile(
+    r'<script type="application/json" id="bl-catalogue-data">(.*?)</script>', re.S
+)
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {
+        path.relative_to(folder).as_posix(): path.read_bytes()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    }
+
+
+@pytest.fixture
+def site(make_project: Callable[..., Path]) -> Path:
+    config = make_project()
+    report = build_site(config, strict=True)
+    assert report.site_dir == (config.parent / "site").resolve()
+    return report.site_dir
+
+
+def test_strict_build_writes_every_page_and_download(site: Path) -> None:
+    for page in ("index.html", "catalogue/index.html", "stats/index.html",
+                 "types/replay/index.html", "domains/index.html", "downloads/index.html",
+                 "sitemap.xml", "search/search_index.json", "about/index.html"):
+        assert (site / page).is_file(), page
+    for paper_id in IDS:
+        assert (site / "papers" / paper_id / "index.html").is_file()
+        for suffix in ("bib", "ris", "json"):
+            assert (site / "papers" / paper_id / f"{paper_id}.{suffix}").is_file()
+
+
+def test_paper_pages_are_not_in_the_navigation(site: Path) -> None:
+    home = (site / "index.html").read_text(encoding="utf-8")
+    nav = home[home.index('<nav class="md-nav md-nav--primary"'):]
+    nav = nav[: nav.index("</nav>")]
+    spans = re.findall(r'<span class="md-ellipsis">\s*(.*?)\s*</span>', nav, re.S)
+    labels = [html.unescape(label).strip() for label in spans]
+    assert labels[:6] == ["Home", "Catalogue", "Buffer types", "Domains", "Stats", "Downloads"]
+    assert "papers/" not in nav
+    # ... while every paper page is still linked from the catalogue and listed in the sitemap.
+    catalogue = (site / "catalogue" / "index.html").read_text(encoding="utf-8")
+    sitemap = (site / "sitemap.xml").read_text(encoding="utf-8")
+    for paper_id in IDS:
+        assert f'href="../papers/{paper_id}/"' in catalogue
+        assert f"/papers/{paper_id}/</loc>" in sitemap
+
+
+def test_bibtex_download_parses_with_two_parsers(site: Path) -> None:
+    text = (site / "papers.bib").read_text(encoding="utf-8")
+    assert sorted(parse_string(text, "bibtex").entries.keys()) == IDS
+    library = bibtexparser.parse_string(text)
+    assert not library.failed_blocks
+    assert sorted(entry.key for entry in library.entries) == IDS
+    hostile = next(entry for entry in library.entries if entry.key == HOSTILE_ID)
+    assert "7*7" in hostile["title"]
+
+
+def test_feed_csv_and_csl_downloads_parse(site: Path) -> None:
+    feed = ET.parse(site / "feed.xml").getroot()
+    atom = "{http://www.w3.org/2005/Atom}"
+    entries = feed.findall(f"{atom}entry")
+    assert len(entries) == len(IDS)
+    ids = [entry.findtext(f"{atom}id") for entry in entries]
+    assert sorted(ids) == sorted(entry_id(paper_id) for paper_id in IDS)
+    # Newest first by `added`: the hostile record was added last (2026-04-01).
+    assert ids[0] == entry_id(HOSTILE_ID)
+    assert entries[0].findtext(f"{atom}title") == HOSTILE_TITLE
+    link = entries[0].find(f"{atom}link")
+    assert link is not None
+    assert link.get("href") == f"https://example.org/testlit/papers/{HOSTILE_ID}/"
+
+    rows = list(csv.reader(io.StringIO((site / "catalogue.csv").read_text(encoding="utf-8"))))
+    assert tuple(rows[0]) == CSV_COLUMNS
+    assert sorted(row[0] for row in rows[1:]) == IDS
+
+    items = json.loads((site / "papers.json").read_text(encoding="utf-8"))
+    assert sorted(item["id"] for item in items) == IDS
+
+
+def test_feed_is_linked_from_every_page_head(site: Path) -> None:
+    for page in ("index.html", f"papers/{HOSTILE_ID}/index.html"):
+        head = (site / page).read_text(encoding="utf-8").split("</head>")[0]
+        assert re.search(r'<link rel="alternate" type="application/atom\+xml"[^>]*feed\.xml', head)
+
+
+def test_hostile_title_is_literal_text_in_html(site: Path) -> None:
+    page = (site / "papers" / HOSTILE_ID / "index.html").read_text(encoding="utf-8")
+    assert "<script>alert(1)" not in page
+    assert "<b>bold</b>" not in page
+    assert "javascript:" not in page.replace("[x](javascript:alert(1))", "")
+    assert 'href="javascript' not in page
+    assert "<em>star</em>" not in page
+    assert "49" not in page.split("<h1")[1].split("</h1>")[0]
+    heading = re.search(r'<h1 class="bl-paper-page__title">(.*?)</h1>', page, re.S)
+    assert heading is not None
+    assert html.unescape(heading.group(1)) == HOSTILE_TITLE
+    title = re.search(r"<title>(.*?)</title>", page, re.S)
+    assert title is not None
+    assert "<" not in title.group(1)
+    assert html.unescape(title.group(1)).startswith("</script><script>alert(1)</script>")
+    # The abstract's <img onerror> and the author "<Script>" are text too.
+    assert "<img src=x" not in page
+    assert "&lt;img src=x onerror=alert(2)&gt;" in page
+    assert "<Script>" not in page
+
+
+def test_hostile_title_is_escaped_in_embedded_json(site: Path) -> None:
+    page = (site / "catalogue" / "index.html").read_text(encoding="utf-8")
+    match = CATALOGUE_DATA.search(page)
+    assert match is not None
+    raw = match.group(1)
+    assert "<" not in raw and ">" not in raw and "&" not in raw
+    assert "\u2028" not in raw
+    records = {record["id"]: record for record in json.loads(raw)}
+    assert records[HOSTILE_ID]["title"] == HOSTILE_TITLE
+    assert sorted(records) == IDS
+    # The list row shows the title as text; the script element closed where it should.
+    assert page.count('id="bl-catalogue-data"') == 1
+    assert "<script>alert(1)" not in page
+
+
+def test_script_json_escapes_what_could_end_a_script() -> None:
+    text = str(script_json({"t": "</script><!-- & \u2028\u2029"}))
+    assert not set("<>&\u2028\u2029") & set(text)
+    assert json.loads(text) == {"t": "</script><!-- & \u2028\u2029"}
+
+
+def test_stats_charts_are_accessible_svg_with_tables(site: Path) -> None:
+    page = (site / "stats" / "index.html").read_text(encoding="utf-8")
+    svgs = re.findall(r"<svg[^>]*>.*?</svg>", page, re.S)
+    charts = [svg for svg in svgs if 'class="bl-svg"' in svg]
+    assert len(charts) == 2
+    for svg in charts:
+        labelled = re.search(r'role="img" aria-labelledby="([^"]+)"', svg)
+        assert labelled is not None
+        for element_id in labelled.group(1).split():
+            assert f'id="{element_id}"' in svg
+        assert "<title" in svg
+    assert page.count("<table>") >= 2
+    assert "https://" not in "".join(charts)
+
+
+def test_a_bad_record_leaves_the_previous_site_byte_for_byte(
+    make_project: Callable[..., Path],
+) -> None:
+    config = make_project()
+    site = build_site(config).site_dir
+    before = snapshot(site)
+    (config.parent / "papers" / "broken.yaml").write_text("id: broken\ntitle: [unclosed\n")
+    with pytest.raises(BuildFailed, match=r"broken\.yaml:\d+"):
+        build_site(config)
+    assert snapshot(site) == before
+    assert sorted(p.name for p in config.parent.iterdir()) == [
+        "docs", "mkdocs.yml", "papers", "site"
+    ]
+
+
+def test_a_broken_template_leaves_the_previous_site_byte_for_byte(
+    make_project: Callable[..., Path],
+) -> None:
+    config = make_project(extra="      templates: overrides")
+    site = build_site(config).site_dir
+    before = snapshot(site)
+    broken = config.parent / "overrides" / "pages" / "paper.html"
+    broken.parent.mkdir(parents=True)
+    broken.write_text("{% for paper in %}{{ paper.title }}")
+    with pytest.raises(BuildFailed, match=r"pages/paper\.html:1"):
+        build_site(config)
+    assert snapshot(site) == before
+    assert not [p for p in config.parent.iterdir() if p.name.startswith("site.")]
+
+
+def test_strict_warnings_fail_the_build_and_are_reported(
+    make_project: Callable[..., Path],
+) -> None:
+    config = make_project()
+    (config.parent / "docs" / "about.md").write_text("# About\n\n[gone](missing.md)\n")
+    with pytest.raises(BuildFailed, match=r"(?s)strict.*missing\.md"):
+        build_site(config, strict=True)
+    assert not (config.parent / "site").exists()
+
+
+def test_build_command_with_papers_and_site_dir(
+    make_project: Callable[..., Path], tmp_path: Path
+) -> None:
+    config = make_project()
+    other_papers = tmp_path / "other"
+    other_papers.mkdir()
+    (other_papers / "solo2020only.yaml").write_text(
+        record_yaml("solo2020only", "The Only Paper", "A KV cache for long contexts.")
+    )
+    result = CliRunner().invoke(
+        build_command,
+        ["-f", str(config), "--papers", str(other_papers), "--site-dir", str(tmp_path / "out"),
+         "--strict"],
+    )
+    assert result.exit_code == 0, result.output
+    assert "built" in result.output
+    assert (tmp_path / "out" / "papers" / "solo2020only" / "index.html").is_file()
+    assert not (tmp_path / "out" / "papers" / HOSTILE_ID).exists()
+
+    failed = CliRunner().invoke(build_command, ["-f", str(tmp_path / "nope.yml")])
+    assert failed.exit_code == 1
+    assert "no MkDocs configuration" in failed.output
