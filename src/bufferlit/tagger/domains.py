@@ -76,7 +76,7 @@ DOMAIN_PHRASES: list[DomainPhrase] = [
         r"inference (?:speedup|throughput)", r"time to first token",
     )),
     DomainPhrase("llm-inference", 1, patterns=(
-        r"inference", r"serving", r"decoding", r"throughput", r"autoregressive", r"batched",
+        r"serving", r"decoding", r"autoregressive", r"(?:llm|moe|transformer) inference",
     )),
     DomainPhrase("nlp", 3, patterns=(
         r"natural language", r"nlp", r"language model\w*", r"question answering", r"parsing",
@@ -87,6 +87,9 @@ DOMAIN_PHRASES: list[DomainPhrase] = [
     )),
     DomainPhrase("video", 3, patterns=(
         r"video\w*", r"action (?:recognition|detection)",
+    )),
+    DomainPhrase("video", 1, patterns=(
+        r"visual question answering", r"vqa",
     )),
     DomainPhrase("video", 1, patterns=(
         r"frames?", r"clips?",

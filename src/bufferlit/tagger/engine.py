@@ -76,21 +76,167 @@ def system_name(title: str) -> str:
 
 
 _SEPARATOR = r"[\s-]?"  # what a space in a rule pattern matches
+_GROUP_START = "(?:"
 
 
-def compile_alternation(patterns: Sequence[str]) -> re.Pattern[str]:
-    """One case-insensitive regex matching any pattern; group ``r<i>`` names the one matched."""
-    parts = []
-    for index, pattern in enumerate(patterns):
-        if re.compile(pattern).groups:
-            raise ValueError(f"rule pattern {pattern!r} has a capturing group: write (?:...)")
-        parts.append(f"(?P<r{index}>{pattern.replace(' ', _SEPARATOR)})")
-    return re.compile(r"\b(?:" + "|".join(parts) + r")\b", re.IGNORECASE)
+class Alternation:
+    """Many patterns compiled into ONE regex, matched against lowercased text.
+
+    Python's regex engine tries the alternatives of a ``|`` one by one, at every word. To
+    make that cheap, each alternative is first rewritten to start with a literal character
+    ("(?:stack|heap) buffer" becomes "stack buffer" and "heap buffer"), then alternatives
+    sharing leading characters are nested as a prefix tree ("b(?:u(?:ffer...|...)|...)"):
+    the engine skips a branch whose first literal differs from the text without entering
+    it, so at each word it looks at a handful of branches, not hundreds. The tree keeps list
+    order (it only merges neighbours), so where two match at the same place the earlier
+    rule still wins.
+    """
+
+    def __init__(self, patterns: Sequence[str]) -> None:
+        alternatives: list[tuple[int, str]] = []
+        for index, pattern in enumerate(patterns):
+            _check_pattern(pattern)
+            for alternative in _split_top(pattern.replace(" ", _SEPARATOR)):
+                alternatives += [(index, x) for x in _leading_literals(alternative, pattern)]
+        self.rule_of_group = [-1]  # group numbers start at 1
+        self.regex = re.compile(r"\b(?:" + self._tree(alternatives, 0) + r")\b")
+
+    def _tree(self, alternatives: list[tuple[int, str]], depth: int) -> str:
+        heads = [
+            rest[0] if depth < _TREE_DEPTH and _is_literal_head(rest) else ""
+            for _, rest in alternatives
+        ]
+        # Alternatives with different first characters never match at the same place, so
+        # when all have one they can be grouped by it in any order; otherwise only
+        # neighbours are merged, which keeps the order of those that could compete.
+        anywhere = all(heads)
+        items: list[tuple[str, list[tuple[int, str]]]] = []  # (shared literal or "", members)
+        by_head: dict[str, list[tuple[int, str]]] = {}
+        for (index, rest), head in zip(alternatives, heads, strict=True):
+            if head and anywhere and head in by_head:
+                by_head[head].append((index, rest[1:]))
+            elif head and not anywhere and items and items[-1][0] == head:
+                items[-1][1].append((index, rest[1:]))
+            else:
+                items.append((head, [(index, rest[1:] if head else rest)]))
+                by_head.setdefault(head, items[-1][1])
+        if anywhere:
+            # Free to reorder: try the letters English words most often start with first.
+            items.sort(key=lambda item: _LETTER_RANK.get(item[0], len(_LETTER_RANK)))
+        parts = []
+        for head, members in items:
+            if head:
+                parts.append(re.escape(head) + "(?:" + self._tree(members, depth + 1) + ")")
+            else:
+                (index, rest), = members
+                self.rule_of_group.append(index)
+                # An empty group at the END names the alternative (match.lastindex); at the
+                # start it would hide the leading literal from the engine's quick check.
+                parts.append(rest + "()")
+        return "|".join(parts)
+
+    def finditer(self, lowered: str) -> Iterable[tuple[int, re.Match[str]]]:
+        """(rule index, match) for each match in text already passed through ``lowercase``."""
+        for match in self.regex.finditer(lowered):
+            assert match.lastindex is not None
+            yield self.rule_of_group[match.lastindex], match
 
 
-def _rule_index(match: re.Match[str]) -> int:
-    assert match.lastgroup is not None
-    return int(match.lastgroup[1:])
+_TREE_DEPTH = 2
+# Letters by how often English words start (or continue) with them: the order in which a
+# prefix tree node tries its branches when the order is free.
+_LETTER_RANK = {letter: rank for rank, letter in enumerate("taoiswcbphfmdrelngyuvjkqzx")}
+
+
+def _is_literal_head(rest: str) -> bool:
+    """Does ``rest`` start with a plain character that no quantifier makes optional?"""
+    return rest[:1].isalnum() and rest[1:2] not in ("?", "*", "+", "{")
+
+
+def lowercase(text: str) -> str:
+    """``text`` lowercased with every offset kept (a few characters lengthen when lowered)."""
+    lowered = text.lower()
+    if len(lowered) == len(text):
+        return lowered
+    return "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
+
+
+def _check_pattern(pattern: str) -> None:
+    try:
+        compiled = re.compile(pattern)
+    except re.error as error:
+        raise ValueError(f"rule pattern {pattern!r} is not a valid regex: {error}") from None
+    if compiled.groups:
+        raise ValueError(f"rule pattern {pattern!r} has a capturing group: write (?:...)")
+    if re.search(r"(?<!\\)[A-Z]", pattern):
+        raise ValueError(f"rule pattern {pattern!r}: write it in lowercase (text is lowercased)")
+
+
+def _split_top(pattern: str) -> list[str]:
+    """Split on the | that are not inside a group or a character class."""
+    parts, depth, start, index, in_class = [], 0, 0, 0, False
+    while index < len(pattern):
+        char = pattern[index]
+        if char == "\\":
+            index += 2
+            continue
+        if in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        elif char == "|" and depth == 0:
+            parts.append(pattern[start:index])
+            start = index + 1
+        index += 1
+    parts.append(pattern[start:])
+    return parts
+
+
+def _closing(pattern: str, open_index: int) -> int:
+    """Index of the ) closing the group opened at ``open_index``."""
+    depth, index, in_class = 0, open_index, False
+    while index < len(pattern):
+        char = pattern[index]
+        if char == "\\":
+            index += 2
+            continue
+        if in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+            if depth == 0:
+                return index
+        index += 1
+    raise ValueError(f"unbalanced parenthesis in rule pattern {pattern!r}")
+
+
+def _leading_literals(alternative: str, pattern: str) -> list[str]:
+    """``alternative`` rewritten as alternatives that each start with a letter or digit."""
+    if alternative[:1].isalnum():
+        return [alternative]
+    if alternative.startswith(_GROUP_START):
+        end = _closing(alternative, 0)
+        inner, rest = alternative[len(_GROUP_START) : end], alternative[end + 1 :]
+        optional = rest.startswith("?")
+        if optional:
+            rest = rest[2:] if rest.startswith("??") else rest[1:]
+        if not rest.startswith(("*", "+", "{")):
+            expanded = [branch + rest for branch in _split_top(inner)]
+            if optional:
+                expanded.append(rest)
+            return [literal for branch in expanded for literal in _leading_literals(branch, pattern)]
+    raise ValueError(
+        f"rule pattern {pattern!r}: each alternative must start with a letter or digit, "
+        "or with a (?:...) group of such alternatives"
+    )
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:
@@ -112,6 +258,8 @@ class Hit:
     score: float
     avoids: bool
     rule: Phrase
+    order: int
+    """Position of ``rule`` in the rule list: earlier rules are the more specific ones."""
     evidence: Evidence
 
 
@@ -157,8 +305,9 @@ class Analysis:
             if not hits:
                 continue
             avoiding = position == 0 and stance is Stance.AVOIDS
-            # max() keeps the first of equals: the earliest match, title before abstract.
-            best = max(hits, key=lambda hit: (avoiding and hit.avoids, hit.score))
+            # Ties go to the more specific (earlier) rule, then to the earliest match:
+            # max() keeps the first of equals, and hits are in text order, title first.
+            best = max(hits, key=lambda hit: (avoiding and hit.avoids, hit.score, -hit.order))
             found.append(best.evidence)
         return tuple(found)
 
@@ -180,9 +329,9 @@ class Tagger:
         self.phrases = tuple(phrases)
         self.cues = tuple(cues)
         self.domain_phrases = tuple(domain_phrases)
-        self._phrase_regex = compile_alternation([rule.pattern for rule in self.phrases])
-        self._cue_regex = compile_alternation([cue.pattern for cue in self.cues])
-        self._domain_regex = compile_alternation([rule.pattern for rule in self.domain_phrases])
+        self._phrase_regex = Alternation([rule.pattern for rule in self.phrases])
+        self._cue_regex = Alternation([cue.pattern for cue in self.cues])
+        self._domain_regex = Alternation([rule.pattern for rule in self.domain_phrases])
 
     def analyse(self, title: str, abstract: str) -> Analysis:
         fields = ((title, TITLE_FACTOR), (abstract, 1.0))
@@ -190,26 +339,27 @@ class Tagger:
         domain_scores: dict[str, float] = {}
         scanned = []
         for text, factor in fields:
+            lowered = lowercase(text)
             spans = sentence_spans(text)
             starts = [start for start, _ in spans]
             sentence_cues: list[list[_CueHit]] = [[] for _ in spans]
-            for match in self._cue_regex.finditer(text):
-                cue = self.cues[_rule_index(match)]
+            for order, match in self._cue_regex.finditer(lowered):
+                cue = self.cues[order]
                 hit = _CueHit(cue.type, cue.weight, match.start(), match.end())
                 sentence_cues[bisect_right(starts, match.start()) - 1].append(hit)
                 doc_cues[cue.type] += cue.weight * factor
-            for match in self._domain_regex.finditer(text):
-                domain_phrase = self.domain_phrases[_rule_index(match)]
+            for order, match in self._domain_regex.finditer(lowered):
+                domain_phrase = self.domain_phrases[order]
                 score = domain_scores.get(domain_phrase.domain, 0.0)
                 domain_scores[domain_phrase.domain] = score + domain_phrase.weight * factor
-            scanned.append((text, factor, spans, starts, sentence_cues))
+            scanned.append((text, lowered, factor, spans, starts, sentence_cues))
 
         hits = []
         scores = dict.fromkeys(BufferType, 0.0)
         name = system_name(title)
-        for text, factor, spans, starts, sentence_cues in scanned:
-            for match in self._phrase_regex.finditer(text):
-                rule = self.phrases[_rule_index(match)]
+        for text, lowered, factor, spans, starts, sentence_cues in scanned:
+            for order, match in self._phrase_regex.finditer(lowered):
+                rule = self.phrases[order]
                 index = bisect_right(starts, match.start()) - 1
                 buffer_type = rule.type or self._resolve(
                     sentence_cues[index], doc_cues, factor, match.start(), match.end()
@@ -222,8 +372,9 @@ class Tagger:
                 if factor == 1.0 and _is_contribution(sentence, name):
                     weight *= CONTRIBUTION_FACTOR
                 scores[buffer_type] += weight
-                evidence = Evidence(buffer_type, sentence, match.group(), match.start() - start)
-                hits.append(Hit(buffer_type, weight, rule.avoids, rule, evidence))
+                phrase = text[match.start() : match.end()]  # as written, not lowercased
+                evidence = Evidence(buffer_type, sentence, phrase, match.start() - start)
+                hits.append(Hit(buffer_type, weight, rule.avoids, rule, order, evidence))
         return Analysis(tuple(hits), scores, _choose_domains(domain_scores))
 
     @staticmethod

@@ -150,7 +150,8 @@ PHRASES: list[Phrase] = [
     Phrase(KV, 3, why="KV cache, memory tokens, context buffer", patterns=(
         r"kv (?:caches?|cach\w+|memory|tensors|pairs|heads?)",
         r"key value (?:caches?|cach\w+|memor(?:y|ies)|pairs|tensors|stores?|heads?)",
-        r"key,? value\)? pairs", r"paged attention", r"attention sinks?", r"context buffers?",
+        r"key,? value\)? pairs", r"paged attention", r"attention sinks?",
+        r"(?:attention'?s? )?context buffers?",
         r"memory tokens?", r"(?:prefix|prompt) cach\w+",
     )),
     Phrase(KV, 2, why="managing which tokens stay in the context", patterns=(
@@ -164,7 +165,8 @@ PHRASES: list[Phrase] = [
     Phrase(KV, 2, why="memory networks read by attention", patterns=(
         r"memory networks?",
     )),
-    Phrase(KV, 1, why="the context a model attends to", patterns=(
+    # Half weight: talk of context length is a hint, weaker than naming a buffer or cache.
+    Phrase(KV, 0.5, why="the context a model attends to", patterns=(
         r"attention'?s? context", r"(?:fixed|limited|finite) (?:length|size) contexts?",
         r"context (?:windows?|lengths?|management)", r"long context",
     )),
