@@ -14,7 +14,7 @@ from tests.helpers import REPO, record
 
 from bufferlit.cli import cli
 
-COMMANDS = sorted(cli.commands)
+COMMANDS = cli.list_commands(click.Context(cli))
 
 
 @pytest.mark.parametrize("name", COMMANDS)

@@ -5,6 +5,7 @@ Exit codes: 0 ok, 1 bad input (records, listing, BibTeX), 2 usage error. Errors 
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -46,7 +47,29 @@ def emit(text: str, output: Path | None) -> None:
         write_atomic(output, text)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class LazyGroup(click.Group):
+    """A group whose heavier commands (tagger, MkDocs site) are imported only when run, so
+    ``bufferlit validate`` does not pay for importing MkDocs (click's documented pattern)."""
+
+    lazy_commands = {
+        "tag": "bufferlit.tagger.command:tag_command",
+        "build": "bufferlit.site.commands:build_command",
+        "serve": "bufferlit.site.commands:serve_command",
+    }
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *self.lazy_commands])
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.lazy_commands:
+            return super().get_command(ctx, cmd_name)
+        module_name, attribute = self.lazy_commands[cmd_name].split(":")
+        command = getattr(importlib.import_module(module_name), attribute)
+        assert isinstance(command, click.Command)
+        return command
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="bufferlit")
 def cli() -> None:
     """bufferlit: a curated index of research on memory buffers.
