@@ -39,13 +39,16 @@ BIBTEX_SPECIALS = {
     "#": r"\#",
     "_": r"\_",
     "$": r"\$",
-    "^": r"\textasciicircum{}",
+    # \textasciicircum reads back as U+02C6 in pylatexenc (what bibtexparser decodes with).
+    "^": r"\string^",
     "~": r"\textasciitilde{}",
 }
 # BibTeX counts every brace, escaped or not, so text with unbalanced braces must spell them as
-# macros with balanced braces of their own.
-UNBALANCED_BRACES = {"{": r"\textbraceleft{}", "}": r"\textbraceright{}"}
-BIBTEX_SPECIAL = re.compile("|".join(re.escape(char) for char in BIBTEX_SPECIALS))
+# macros with balanced braces of their own (\textbraceleft reads back as nothing in pylatexenc).
+UNBALANCED_BRACES = {"{": r"\ensuremath{\lbrace}", "}": r"\ensuremath{\rbrace}"}
+# Pairs LaTeX typesets as one glyph (-- an en dash, `` a curly quote, ?` an inverted question
+# mark, << a guillemet in T1): an empty group between the two keeps both characters.
+LIGATURES = frozenset({"--", "``", "''", "<<", ">>", ",,", "!`", "?`"})
 
 
 def _balanced(text: str) -> bool:
@@ -58,9 +61,16 @@ def _balanced(text: str) -> bool:
 
 
 def bibtex_escape(text: str) -> str:
-    """Text safe inside a braced BibTeX value: specials escaped, so braces always balance."""
+    """Text safe inside a braced BibTeX value: specials escaped, so braces always balance,
+    and ligatures broken, so that it reads back as the same characters."""
+    text = " ".join(text.split())
     table = BIBTEX_SPECIALS if _balanced(text) else {**BIBTEX_SPECIALS, **UNBALANCED_BRACES}
-    return BIBTEX_SPECIAL.sub(lambda match: table[match[0]], " ".join(text.split()))
+    out = []
+    for char, following in zip(text, text[1:] + " ", strict=True):
+        out.append(table.get(char, char))
+        if char + following in LIGATURES:
+            out.append("{}")
+    return "".join(out)
 
 
 def _bibtex_url(url: str) -> str:
