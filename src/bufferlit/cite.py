@@ -73,6 +73,18 @@ def bibtex_escape(text: str) -> str:
     return "".join(out)
 
 
+def bibtex_name(name: str) -> str:
+    """One author for an ``author`` list: what BibTeX would read as a separator (a word
+    ``and``, a name ``others``, a third comma) is braced so that the name stays one name."""
+    escaped = re.sub(r"(?i)(?<!\S)(and|others)(?!\S)", r"{\1}", bibtex_escape(name))
+    parts = escaped.split(",")
+    if len(parts) > 3:
+        escaped = ",".join(parts[:3]) + "{,}".join(["", *parts[3:]])
+    # bibtexparser 2 splits names wrongly around a word that starts with a backslash ("A and
+    # \_x" -> "A", "x"; "A \% and B" -> "A", "B"); an empty group in front of it avoids that.
+    return re.sub(r"(?<!\S)\\", r"{}\\", escaped)
+
+
 def _bibtex_url(url: str) -> str:
     # URLs are printed verbatim by the url package; only characters that would break the
     # BibTeX value (braces, backslash, whitespace) need percent-encoding.
@@ -86,7 +98,7 @@ def bibtex_entry(paper: Paper) -> str:
     fields: list[tuple[str, str]] = [
         # Double braces keep the title's capitalisation (acronyms such as LLM, KV, SRAM).
         ("title", "{" + bibtex_escape(paper.title) + "}"),
-        ("author", " and ".join(bibtex_escape(author) for author in paper.authors)),
+        ("author", " and ".join(bibtex_name(author) for author in paper.authors)),
     ]
     if paper.venue and entry_type == "article":
         fields.append(("journal", bibtex_escape(paper.venue)))
