@@ -61,10 +61,14 @@ def short_venue(name: str) -> str:
 
 def _name(parts: Any) -> str:
     """'Last, First' (with von and Jr. parts kept) from bibtexparser's NameParts."""
-    last = " ".join([*parts.von, *parts.last])
-    first = " ".join(parts.first)
-    jr = " ".join(parts.jr)
+    last = _unbraced(" ".join([*parts.von, *parts.last]))
+    first = _unbraced(" ".join(parts.first))
+    jr = _unbraced(" ".join(parts.jr))
     return ", ".join(part for part in (last, jr, first) if part)
+
+
+def _unbraced(text: str) -> str:
+    return " ".join(text.replace("{", "").replace("}", "").split())
 
 
 def _reason(block: Any) -> str:
@@ -92,7 +96,9 @@ def read_bib(path: Path) -> tuple[list[BibEntry], list[Problem]]:
     library = bibtexparser.parse_string(  # type: ignore[attr-defined]
         text,
         append_middleware=[
-            bib_middlewares.LatexDecodingMiddleware(),
+            # Braced groups are kept through decoding so that "{Barnes and Noble}" is still
+            # one name when the authors are split; _name drops the braces afterwards.
+            bib_middlewares.LatexDecodingMiddleware(keep_braced_groups=True),
             bib_middlewares.SeparateCoAuthors(),
             bib_middlewares.SplitNameParts(),
         ],
@@ -123,7 +129,7 @@ def read_bib(path: Path) -> tuple[list[BibEntry], list[Problem]]:
             found["year"] = int(year)
         venue = values.get("booktitle") or values.get("journal")
         if venue:
-            found["venue"] = short_venue(str(venue.value))
+            found["venue"] = short_venue(_unbraced(str(venue.value)))
         arxiv = str(values["eprint"].value).strip() if "eprint" in values else ""
         if not arxiv and venue:
             match = re.search(r"arXiv:(\S+)", str(venue.value))
