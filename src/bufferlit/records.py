@@ -544,9 +544,11 @@ def load_papers(papers_dir: Path) -> list[Paper]:
 
 
 def _display(path: Path) -> str:
+    # The folder is resolved, never the file itself: a record that is a symbolic link is
+    # named by its own name, not its target's, and a link loop cannot raise.
     try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
+        return str((path.parent.resolve() / path.name).relative_to(Path.cwd().resolve()))
+    except (ValueError, OSError, RuntimeError):
         return str(path)
 
 
