@@ -1,16 +1,16 @@
-"""The rule engine: scores the phrases of rules.py in a title and abstract, then decides.
+"""The rule engine: scores the phrases of rules.py and the terms of domains.py, then decides.
 
 How a text is tagged, in order:
 
-1. Every phrase rule is compiled into ONE regex (a named group per rule), and so are the
-   cues and the domain phrases: one ``finditer`` each over the title and over the abstract.
+1. The phrases and the field terms are compiled into ONE regex (see ``Alternation``),
+   scanned once over the lowercased title and once over the abstract.
 2. Each phrase match scores its rule's weight for its type, doubled in the title (a title
    states the topic) and doubled too in a sentence where the authors present their own work
    ("we propose ...", "StreamBridge incorporates ..."): a buffer the paper introduces
-   matters more than one it mentions in passing.
-   A generic (``CONTEXT``) phrase takes the type whose cues weigh most around it: cues in
-   its own sentence count ``SENTENCE_CUE_FACTOR`` more than cues elsewhere in the text. A
-   generic phrase with no cue at all is dropped: we cannot tell what kind of buffer it is.
+   matters more than one it mentions in passing. A generic (``CONTEXT``) phrase takes the
+   type that the field terms and typed phrases around it suggest most: those in its own
+   sentence count ``SENTENCE_FACTOR`` times. A generic phrase with nothing around it is
+   dropped: we cannot tell what kind of buffer it is.
 3. Every type scoring at least ``MIN_TYPE_SCORE`` applies, best first; lesser ones must also
    reach ``SECONDARY_RATIO`` of the best. No type => ``none`` (so one passing mention of a
    "memory buffer" does not make a paper a buffer paper).
@@ -19,44 +19,45 @@ How a text is tagged, in order:
    facet only means something for a real buffer type.
 5. Evidence: for each type, its strongest match (an avoids match first when the stance is
    avoids), with the sentence, the phrase exactly as written and its offset in the sentence.
-"""
+6. Domains: the terms (and phrases with a ``domain``) vote, title votes doubled."""
 
 from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from bufferlit.model import BufferType, Entry, Evidence, Paper, Stance, Tagging
 from bufferlit.tagger.domains import (
-    DOMAIN_PHRASES,
+    DOMAIN_RATIO,
     DOMAINS,
     FALLBACK_DOMAIN,
     MAX_DOMAINS,
     MIN_DOMAIN_SCORE,
-    DomainPhrase,
+    TERMS,
+    Term,
 )
-from bufferlit.tagger.rules import CUES, PHRASES, Cue, Phrase
+from bufferlit.tagger.rules import PHRASES, Phrase
 
 TITLE_FACTOR = 2.0
 CONTRIBUTION_FACTOR = 2.0
-SENTENCE_CUE_FACTOR = 2.0
+SENTENCE_FACTOR = 3.0
 MIN_TYPE_SCORE = 2.0
 SECONDARY_RATIO = 0.5
-DOMAIN_RATIO = 0.25
-"""A domain also needs this share of the best domain's score (keeps passing mentions out)."""
 
-BUFFER_TYPES: tuple[BufferType, ...] = tuple(t for t in BufferType if t is not BufferType.NONE)
+_TYPES: tuple[BufferType, ...] = tuple(BufferType)
+BUFFER_TYPES: tuple[BufferType, ...] = tuple(t for t in _TYPES if t is not BufferType.NONE)
 _ORDER = {buffer_type: index for index, buffer_type in enumerate(BufferType)}
 
 # A sentence ends at . ! or ? followed by space and a capital, digit, quote or bracket;
 # "e.g., games" and "i.e. the" stay whole. Cheap, and good enough for abstracts.
-_SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(\[])")
+_SENTENCE_BREAK = re.compile(r"[.!?](\s+)(?=[A-Z0-9\"'(\[])")
+# Matched in the lowercased scan copy (see scan_text), hence no IGNORECASE.
 _CONTRIBUTION = re.compile(
-    r"\b(?:we|this (?:paper|work)|our (?:work|method|approach|framework))\s+(?:\w+\s+){0,2}?"
-    r"(?:propos|introduc|present|design|develop)",
-    re.IGNORECASE,
+    r"[^a-z0-9_](?:we|this (?:paper|work)|our (?:work|method|approach|framework))\s+"
+    r"(?:\w+\s+){0,2}?(?:propos|introduc|present|design|develop)"
 )
 # "MoViNets: Mobile Video Networks ..." names its system; sentences naming it are about it.
 _SYSTEM_NAME = re.compile(r"^\s*([^:]{2,60}?)\s*:\s")
@@ -80,7 +81,7 @@ _GROUP_START = "(?:"
 
 
 class Alternation:
-    """Many patterns compiled into ONE regex, matched against lowercased text.
+    """Many patterns compiled into ONE regex, matched in ``scan_text(text)``.
 
     Python's regex engine tries the alternatives of a ``|`` one by one, at every word. To
     make that cheap, each alternative is first rewritten to start with a literal character
@@ -99,7 +100,9 @@ class Alternation:
             for alternative in _split_top(pattern.replace(" ", _SEPARATOR)):
                 alternatives += [(index, x) for x in _leading_literals(alternative, pattern)]
         self.rule_of_group = [-1]  # group numbers start at 1
-        self.regex = re.compile(r"\b(?:" + self._tree(alternatives, 0) + r")\b")
+        # Each match starts at the character BEFORE its word (a separator): a character
+        # class the engine can skip through quickly, unlike \b. See ``scan_text``.
+        self.regex = re.compile(r"[^a-z0-9_](?:" + self._tree(alternatives, 0) + r")\b")
 
     def _tree(self, alternatives: list[tuple[int, str]], depth: int) -> str:
         heads = [
@@ -135,11 +138,12 @@ class Alternation:
                 parts.append(rest + "()")
         return "|".join(parts)
 
-    def finditer(self, lowered: str) -> Iterable[tuple[int, re.Match[str]]]:
-        """(rule index, match) for each match in text already passed through ``lowercase``."""
-        for match in self.regex.finditer(lowered):
-            assert match.lastindex is not None
-            yield self.rule_of_group[match.lastindex], match
+    def finditer(self, text: str) -> Iterator[tuple[int, int, int]]:
+        """(rule index, start, end) of each match in ``text``, offsets into ``text``."""
+        for match in self.regex.finditer(scan_text(text)):
+            # The match includes the separator before the word, which is at the word's
+            # offset in ``text`` (scan_text prepends one character).
+            yield self.rule_of_group[match.lastindex or 0], match.start(), match.end() - 1
 
 
 _TREE_DEPTH = 2
@@ -153,12 +157,27 @@ def _is_literal_head(rest: str) -> bool:
     return rest[:1].isalnum() and rest[1:2] not in ("?", "*", "+", "{")
 
 
-def lowercase(text: str) -> str:
-    """``text`` lowercased with every offset kept (a few characters lengthen when lowered)."""
+def scan_text(text: str) -> str:
+    """The copy of ``text`` that rules are matched in: a space, then ``text`` lowercased.
+
+    Offsets are kept (so a match at ``i`` in the copy starts at ``i`` in ``text`` once the
+    separator is counted): characters that lengthen when lowercased stay as they are, and
+    other non-ASCII characters become "x" (letters, digits) or a space (punctuation such as
+    curly quotes and dashes), so that ASCII classes tell words from separators exactly.
+    """
     lowered = text.lower()
-    if len(lowered) == len(text):
-        return lowered
-    return "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
+    if len(lowered) != len(text):
+        lowered = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
+    if not lowered.isascii():
+        lowered = _NON_ASCII.sub(_ascii_stand_in, lowered)
+    return " " + lowered
+
+
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+
+
+def _ascii_stand_in(match: re.Match[str]) -> str:
+    return "x" if match.group().isalnum() else " "
 
 
 def _check_pattern(pattern: str) -> None:
@@ -232,7 +251,7 @@ def _leading_literals(alternative: str, pattern: str) -> list[str]:
             expanded = [branch + rest for branch in _split_top(inner)]
             if optional:
                 expanded.append(rest)
-            return [literal for branch in expanded for literal in _leading_literals(branch, pattern)]
+            return [head for branch in expanded for head in _leading_literals(branch, pattern)]
     raise ValueError(
         f"rule pattern {pattern!r}: each alternative must start with a letter or digit, "
         "or with a (?:...) group of such alternatives"
@@ -244,15 +263,17 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     spans = []
     start = 0
     for gap in _SENTENCE_BREAK.finditer(text):
-        spans.append((start, gap.start()))
+        spans.append((start, gap.start(1)))
         start = gap.end()
     spans.append((start, len(text.rstrip())))
     return spans
 
 
-@dataclass(frozen=True)
-class Hit:
-    """One phrase match, with the type it counts for and how much."""
+class Hit(NamedTuple):
+    """One phrase match, with the type it counts for and how much.
+
+    A named tuple, not a frozen dataclass: there is one per match, so creating it is hot.
+    """
 
     type: BufferType
     score: float
@@ -260,15 +281,15 @@ class Hit:
     rule: Phrase
     order: int
     """Position of ``rule`` in the rule list: earlier rules are the more specific ones."""
-    evidence: Evidence
-
-
-@dataclass(frozen=True)
-class _CueHit:
-    type: BufferType
-    weight: float
+    sentence: str
+    phrase: str
+    """The phrase as written in ``sentence``."""
     start: int
-    end: int
+    """Offset of ``phrase`` in ``sentence``."""
+
+    @property
+    def evidence(self) -> Evidence:
+        return Evidence(self.type, self.sentence, self.phrase, self.start)
 
 
 @dataclass(frozen=True)
@@ -318,82 +339,84 @@ class Analysis:
 
 
 class Tagger:
-    """A compiled rule set. The module-level functions use one built from rules.py."""
+    """A compiled rule set. The module-level functions use one built from the default rules."""
 
-    def __init__(
-        self,
-        phrases: Sequence[Phrase] = PHRASES,
-        cues: Sequence[Cue] = CUES,
-        domain_phrases: Sequence[DomainPhrase] = DOMAIN_PHRASES,
-    ) -> None:
+    def __init__(self, phrases: Sequence[Phrase] = PHRASES, terms: Sequence[Term] = TERMS) -> None:
         self.phrases = tuple(phrases)
-        self.cues = tuple(cues)
-        self.domain_phrases = tuple(domain_phrases)
-        self._phrase_regex = Alternation([rule.pattern for rule in self.phrases])
-        self._cue_regex = Alternation([cue.pattern for cue in self.cues])
-        self._domain_regex = Alternation([rule.pattern for rule in self.domain_phrases])
+        self.terms = tuple(terms)
+        unknown = {t.domain for t in self.terms} | {p.domain for p in self.phrases}
+        unknown -= {None, *DOMAINS}
+        if unknown:
+            raise ValueError(f"rules name unknown domains: {', '.join(sorted(map(str, unknown)))}")
+        # Phrases first: where a phrase and a term match at the same place, the phrase wins.
+        patterns = [rule.pattern for rule in self.phrases] + [term.pattern for term in self.terms]
+        self._vocabulary = Alternation(patterns)
+        # Per regex group: (phrase index or -1, domain, weight, suggested type). Looked up
+        # once per match, so attribute and property lookups stay out of the hot loop.
+        self._group_facts: list[tuple[int, str | None, float, BufferType | None]] = [
+            (-1, None, 0.0, None)
+        ]
+        for order in self._vocabulary.rule_of_group[1:]:
+            if order < len(self.phrases):
+                rule = self.phrases[order]
+                self._group_facts.append((order, rule.domain, rule.weight, rule.type))
+            else:
+                term = self.terms[order - len(self.phrases)]
+                self._group_facts.append((-1, term.domain, term.weight, term.buffer_type))
 
     def analyse(self, title: str, abstract: str) -> Analysis:
-        fields = ((title, TITLE_FACTOR), (abstract, 1.0))
-        doc_cues = dict.fromkeys(BufferType, 0.0)
+        """Scan the title and abstract once; score every phrase; vote for domains."""
+        name = system_name(title)
+        doc_context = dict.fromkeys(_TYPES, 0.0)  # what the field terms suggest overall
         domain_scores: dict[str, float] = {}
-        scanned = []
-        for text, factor in fields:
-            lowered = lowercase(text)
+        facts = self._group_facts
+        fields = []
+        for text, factor in ((title, TITLE_FACTOR), (abstract, 1.0)):
             spans = sentence_spans(text)
             starts = [start for start, _ in spans]
-            sentence_cues: list[list[_CueHit]] = [[] for _ in spans]
-            for order, match in self._cue_regex.finditer(lowered):
-                cue = self.cues[order]
-                hit = _CueHit(cue.type, cue.weight, match.start(), match.end())
-                sentence_cues[bisect_right(starts, match.start()) - 1].append(hit)
-                doc_cues[cue.type] += cue.weight * factor
-            for order, match in self._domain_regex.finditer(lowered):
-                domain_phrase = self.domain_phrases[order]
-                score = domain_scores.get(domain_phrase.domain, 0.0)
-                domain_scores[domain_phrase.domain] = score + domain_phrase.weight * factor
-            scanned.append((text, lowered, factor, spans, starts, sentence_cues))
+            context: dict[int, dict[BufferType, float]] = {}  # sentence -> suggestions
+            phrases = []
+            scanned = scan_text(text)
+            for match in self._vocabulary.regex.finditer(scanned):
+                order, domain, weight, suggests = facts[match.lastindex or 0]
+                start = match.start()  # the separator before the word: the word's offset
+                sentence = bisect_right(starts, start) - 1
+                if order >= 0:
+                    phrases.append((order, start, match.end() - 1, sentence))
+                if domain:
+                    domain_scores[domain] = domain_scores.get(domain, 0.0) + weight * factor
+                if suggests is not None:
+                    doc_context[suggests] += weight * factor
+                    here = context.get(sentence)
+                    if here is None:
+                        here = context[sentence] = dict.fromkeys(_TYPES, 0.0)
+                    here[suggests] += weight
+            fields.append((text, scanned, factor, spans, context, phrases))
 
         hits = []
-        scores = dict.fromkeys(BufferType, 0.0)
-        name = system_name(title)
-        for text, lowered, factor, spans, starts, sentence_cues in scanned:
-            for order, match in self._phrase_regex.finditer(lowered):
+        scores = dict.fromkeys(_TYPES, 0.0)
+        for text, scanned, factor, spans, context, phrases in fields:
+            contribution: dict[int, bool] = {}  # sentence -> is it about the paper's own work
+            for order, phrase_start, phrase_end, sentence in phrases:
                 rule = self.phrases[order]
-                index = bisect_right(starts, match.start()) - 1
-                buffer_type = rule.type or self._resolve(
-                    sentence_cues[index], doc_cues, factor, match.start(), match.end()
-                )
+                buffer_type = rule.type or _resolve(context.get(sentence), doc_context)
                 if buffer_type is None:
                     continue  # a generic buffer word with no context: cannot tell its kind
-                start, end = spans[index]
-                sentence = text[start:end]
+                start, end = spans[sentence]
+                sentence_text = text[start:end]
                 weight = rule.weight * factor
-                if factor == 1.0 and _is_contribution(sentence, name):
-                    weight *= CONTRIBUTION_FACTOR
+                if factor == 1.0:
+                    if sentence not in contribution:
+                        # scanned[start] is the character before the sentence (a separator).
+                        about = scanned[start : end + 1]
+                        contribution[sentence] = _is_contribution(sentence_text, about, name)
+                    if contribution[sentence]:
+                        weight *= CONTRIBUTION_FACTOR
                 scores[buffer_type] += weight
-                phrase = text[match.start() : match.end()]  # as written, not lowercased
-                evidence = Evidence(buffer_type, sentence, phrase, match.start() - start)
-                hits.append(Hit(buffer_type, weight, rule.avoids, rule, order, evidence))
+                phrase = text[phrase_start:phrase_end]  # as written, not lowercased
+                where = (sentence_text, phrase, phrase_start - start)
+                hits.append(Hit(buffer_type, weight, rule.avoids, rule, order, *where))
         return Analysis(tuple(hits), scores, _choose_domains(domain_scores))
-
-    @staticmethod
-    def _resolve(
-        sentence_cues: list[_CueHit],
-        doc_cues: Mapping[BufferType, float],
-        factor: float,
-        start: int,
-        end: int,
-    ) -> BufferType | None:
-        """The type whose cues weigh most around a generic phrase; None if no cue at all."""
-        totals = dict(doc_cues)
-        for cue in sentence_cues:
-            if cue.start < end and start < cue.end:
-                totals[cue.type] -= cue.weight * factor  # the phrase itself is no context
-            else:
-                totals[cue.type] += cue.weight * SENTENCE_CUE_FACTOR
-        best = max(BufferType, key=lambda t: (totals[t], -_ORDER[t]))
-        return best if totals[best] > 0 else None
 
     def tag_text(self, title: str, abstract: str) -> Tagging:
         return self.analyse(title, abstract).tagging()
@@ -409,8 +432,23 @@ class Tagger:
         return Tagging(types, stance, domains, evidence, tagged_by)
 
 
-def _is_contribution(sentence: str, name: str) -> bool:
-    return bool(_CONTRIBUTION.search(sentence)) or bool(name and name in sentence)
+def _resolve(
+    sentence: Mapping[BufferType, float] | None, document: Mapping[BufferType, float]
+) -> BufferType | None:
+    """The type the field terms suggest most around a generic phrase; None if none does.
+
+    Terms in the phrase's own sentence count ``SENTENCE_FACTOR`` times more than elsewhere.
+    """
+    totals = dict(document)
+    for buffer_type, weight in (sentence or {}).items():
+        totals[buffer_type] += weight * (SENTENCE_FACTOR - 1)  # already counted once
+    best = max(_TYPES, key=lambda t: (totals[t], -_ORDER[t]))
+    return best if totals[best] > 0 else None
+
+
+def _is_contribution(sentence: str, scanned: str, name: str) -> bool:
+    """Does the sentence present the paper's own work? ``scanned``: its scan_text slice."""
+    return bool(_CONTRIBUTION.search(scanned)) or bool(name and name in sentence)
 
 
 def _choose_domains(scores: Mapping[str, float]) -> tuple[str, ...]:

@@ -1,29 +1,26 @@
-r"""The tagger's rules, as data a curator can read and extend.
+r"""The tagger's phrase rules, as data a curator can read and extend.
 
-Two kinds of rule, each a frozen dataclass in a plain ordered list:
+A ``Phrase`` is evidence for a buffer type ("experience replay" -> replay). Its ``type`` is
+``CONTEXT`` when the phrase says *that* there is a buffer but not *which* kind ("memory
+buffer", "caching"): the field terms around it decide (domains.py). ``avoids=True`` marks
+a phrase that says the paper works *without* that buffer ("rehearsal-free"). A phrase may
+also vote for a ``domain`` ("buffer overflow" -> security).
 
-``Phrase``
-    A phrase that is evidence for a buffer type ("experience replay" -> replay). Its
-    ``type`` is ``CONTEXT`` when the phrase says *that* there is a buffer but not *which*
-    kind ("memory buffer", "caching"): the cues around it decide. ``avoids=True`` marks a
-    phrase that says the paper works *without* that buffer ("rehearsal-free").
-``Cue``
-    Context that never assigns a type on its own, only tells which kind of buffer a
-    ``CONTEXT`` phrase nearby is ("continual learning" -> replay, "CUDA" -> hardware).
+Pattern syntax: Python regular expressions in lowercase (the text is lowercased), matched
+on word boundaries. A space matches one space, one hyphen or nothing ("on chip" matches
+"on chip", "on-chip" and "onchip"); write ``\s+`` for a real gap between words. Use only
+non-capturing groups, and start each alternative with a letter or digit (or a group of
+such alternatives), which is what lets the engine skip most rules at each word.
 
-Pattern syntax: Python regular expressions, matched case-insensitively on word boundaries.
-A space matches one space, one hyphen or nothing ("on chip" matches "on chip", "on-chip" and
-"onchip"); write ``\s+`` for a real gap between words. Use only non-capturing groups.
+Order matters: phrases and field terms are combined into one regex, so where two match at
+the same place the EARLIER rule wins, and a match that starts earlier wins over one inside
+it (words inside a phrase are not field terms). That is how scope works without
+if-statements: "without a memory buffer" (an avoids phrase) starts before "memory buffer"
+and so consumes it; "buffer overflow" (a none phrase) is listed before the bare "buffer".
+Keep "not a buffer" and "avoids" phrases first, specific phrases next, generic ones last.
 
-Order matters: all phrases are combined into one regex, so where two phrases match at the
-same place the EARLIER rule wins, and a match that starts earlier wins over one inside it.
-That is how scope works without if-statements: "without a memory buffer" (an avoids
-phrase) starts before "memory buffer" and so consumes it; "buffer overflow" (a none
-phrase) is listed before the bare "buffer". Keep "not a buffer" and "avoids" phrases
-first, specific phrases next, generic ones last.
-
-To add a rule: append a ``Phrase`` (or ``Cue``) in the right section with a short ``why``,
-add a labelled example to tests/data/labels-extra.yaml, and run
+To add a rule: add a ``Phrase`` in the right section with a short ``why``, add a labelled
+example to tests/data/labels-extra.yaml, and run
 ``bufferlit tag --eval tests/data/labels-extra.yaml`` to see what it changed.
 """
 
@@ -39,7 +36,7 @@ HARDWARE = BufferType.HARDWARE
 STREAMING = BufferType.STREAMING
 NONE = BufferType.NONE
 CONTEXT = None
-"""The type of a generic phrase: decided by the cues around it."""
+"""The type of a generic phrase: decided by the field terms around it."""
 
 
 @dataclass(frozen=True)
@@ -52,19 +49,8 @@ class Phrase:
     """Alternatives, one regex each: the phrase matches where any of them does."""
     avoids: bool = False
     why: str = ""
-
-    @property
-    def pattern(self) -> str:
-        return "|".join(self.patterns)
-
-
-@dataclass(frozen=True)
-class Cue:
-    """Context that resolves the type of a generic (``CONTEXT``) phrase near it."""
-
-    type: BufferType
-    weight: float
-    patterns: tuple[str, ...]
+    domain: str | None = None
+    """A domain this phrase also votes for, with its weight."""
 
     @property
     def pattern(self) -> str:
@@ -74,22 +60,22 @@ class Cue:
 # fmt: off
 PHRASES: list[Phrase] = [
     # --- "buffer" meaning something else: these consume the word so nothing else counts it.
-    Phrase(NONE, 3, why="memory-safety bugs and attacks (security), not a memory buffer", patterns=(
+    Phrase(NONE, 3, domain="security", why="memory-safety bugs, not a memory buffer", patterns=(
         r"buffer (?:overflows?|overruns?|over reads?)", r"(?:stack|heap)(?: based)? buffers?",
         r"out of bounds (?:writes?|reads?)", r"replay attacks?",
     )),
-    Phrase(NONE, 3, why="land-use buffers", patterns=(
+    Phrase(NONE, 3, domain="other-sciences", why="land-use buffers", patterns=(
         r"buffer (?:zones?|strips?|areas?)", r"riparian buffers?",
         r"(?:forested|grassed|vegetated|vegetative) (?:buffers?|strips?)",
     )),
-    Phrase(NONE, 3, why="chemical buffers", patterns=(
+    Phrase(NONE, 3, domain="other-sciences", why="chemical buffers", patterns=(
         r"(?:ph|phosphate|acetate|citrate|tris|borate|carbonate|bicarbonate|hepes) buffers?",
         r"buffer solutions?", r"buffered (?:saline|solutions?)",
     )),
-    Phrase(NONE, 3, why="buffers in operations research", patterns=(
+    Phrase(NONE, 3, domain="optimization", why="buffers in operations research", patterns=(
         r"inventory buffers?", r"safety stocks?", r"(?:time|schedule|project) buffers?",
     )),
-    Phrase(NONE, 3, why="a transition parser's buffer of words", patterns=(
+    Phrase(NONE, 3, domain="nlp", why="a transition parser's buffer of words", patterns=(
         r"buffer of (?:incoming|input|remaining|unprocessed) (?:words|tokens)",
         r"stack and (?:the )?buffer",
     )),
@@ -97,7 +83,7 @@ PHRASES: list[Phrase] = [
         r"long short term memor(?:y|ies)", r"lstms?",
     )),
     # --- Working WITHOUT a buffer (stance: avoids). Listed before the phrases they contain.
-    Phrase(REPLAY, 3, avoids=True, why="rehearsal-free, exemplar-free", patterns=(
+    Phrase(REPLAY, 3, avoids=True, domain="continual-learning", why="rehearsal-free", patterns=(
         r"(?:rehearsal|replay|exemplar|exemplars|memory replay) free",
     )),
     Phrase(REPLAY, 3, avoids=True, why="says it needs no replay buffer", patterns=(
@@ -147,12 +133,13 @@ PHRASES: list[Phrase] = [
         r"(?:samples|examples|exemplars|transitions|trajectories)",
     )),
     # --- kv-context: what a model keeps in attention/context at inference.
-    Phrase(KV, 3, why="KV cache, memory tokens, context buffer", patterns=(
-        r"kv (?:caches?|cach\w+|memory|tensors|pairs|heads?)",
-        r"key value (?:caches?|cach\w+|memor(?:y|ies)|pairs|tensors|stores?|heads?)",
-        r"key,? value\)? pairs", r"paged attention", r"attention sinks?",
-        r"(?:attention'?s? )?context buffers?",
-        r"memory tokens?", r"(?:prefix|prompt) cach\w+",
+    Phrase(KV, 3, domain="llm-inference", why="the KV cache of a served model", patterns=(
+        r"kv (?:caches?|cach\w+|tensors|heads?)", r"key value (?:caches?|cach\w+|tensors|heads?)",
+        r"paged attention", r"attention sinks?", r"(?:prefix|prompt) cach\w+",
+    )),
+    Phrase(KV, 3, why="key-value memories, memory tokens, context buffer", patterns=(
+        r"kv (?:memory|pairs)", r"key value (?:memor(?:y|ies)|pairs|stores?)",
+        r"key,? value\)? pairs", r"(?:attention'?s? )?context buffers?", r"memory tokens?",
     )),
     Phrase(KV, 2, why="managing which tokens stay in the context", patterns=(
         r"(?:prompt|context|token|kv) (?:compression|pruning|eviction|merging)",
@@ -206,60 +193,6 @@ PHRASES: list[Phrase] = [
         r"memor(?:y|ies)",
         r"exemplars?", r"coresets?", r"caches?", r"caching", r"cached",
         r"evict(?:s|ed|ion|ing)?",
-    )),
-]
-
-CUES: list[Cue] = [
-    # Continual learning speaks of "a non-stationary stream of classes": that stream is no
-    # streaming buffer, so this cue is listed first and consumes the word.
-    Cue(REPLAY, 2, patterns=(
-        r"(?:non stationary|task|class|data) (?:data )?streams?", r"streams? of (?:tasks|classes)",
-    )),
-    Cue(REPLAY, 2, patterns=(
-        r"continual(?:ly)? learn\w*", r"lifelong learn\w*", r"(?:class|task|domain) incremental",
-        r"incremental learning", r"catastrophic(?:ally)? forget\w*", r"forgetting", r"rehears\w*",
-        r"replay\w*", r"exemplars?", r"reinforcement learning", r"rl", r"marl", r"q learning",
-        r"off policy", r"temporal difference", r"atari",
-    )),
-    Cue(REPLAY, 1, patterns=(
-        r"(?:old|past|previous|prior|earlier) (?:tasks?|classes|samples|examples|data)",
-        r"task free", r"stability", r"plasticity", r"transitions", r"episodes?",
-        r"trajector(?:y|ies)", r"rewards?", r"polic(?:y|ies)",
-    )),
-    Cue(KV, 2, patterns=(
-        r"(?:large )?language models?", r"llms?", r"(?:language|llm|generative|web) agents?",
-        r"prompts?", r"prompting", r"in context", r"context windows?", r"kv", r"key value",
-        r"question answering", r"retrieval augmented",
-    )),
-    # Bare "attention" is left out: abstracts say a topic "received significant attention".
-    Cue(KV, 1, patterns=(
-        r"tokens?", r"decod(?:e|er|ers|ing)", r"(?:self|cross) attention",
-        r"attention (?:heads?|layers?|modules?|mechanisms?|weights|scores|maps?)", r"attend\w*",
-        r"transformers?", r"multi turn", r"dialog\w*",
-    )),
-    Cue(HARDWARE, 2, patterns=(
-        r"gpus?", r"cpus?", r"cuda", r"kernels?", r"on chip", r"off chip", r"accelerators?",
-        r"microcontrollers?", r"mcus?", r"fpgas?", r"asics?", r"npus?", r"tpus?", r"dram",
-        r"sram", r"hbm", r"ssds?", r"dimms?", r"hardware", r"memory controllers?", r"pcie",
-        r"nvme", r"dma", r"systolic", r"dataflow", r"nic", r"packets?", r"network stacks?",
-    )),
-    Cue(HARDWARE, 1, patterns=(
-        r"bandwidth", r"latency", r"throughput", r"chips?", r"cores?", r"multicore",
-        r"memory banks?", r"bank",
-    )),
-    Cue(STREAMING, 2, patterns=(
-        r"video\w*", r"frames?", r"clips?", r"track(?:s|ing|er|ers|ed)", r"sensor\w*", r"audio",
-        r"speech", r"slam", r"mapping", r"camera", r"real time", r"live",
-    )),
-    Cue(STREAMING, 1, patterns=(
-        r"stream(?:s|ing)?", r"online", r"arriv(?:e|es|ing)", r"incoming", r"segments?",
-    )),
-    # A generic "buffer" among these words is a buffer of another kind: evidence for none.
-    Cue(NONE, 2, patterns=(
-        r"brain", r"neuroscience", r"cognitive", r"cognition", r"psycholog\w*", r"participants",
-        r"parsers?", r"parsing", r"enzym\w*", r"assays?", r"chemical", r"ph", r"riparian",
-        r"watersheds?", r"soil", r"forest\w*", r"inventory", r"supply chains?", r"exploit\w*",
-        r"vulnerabilit\w*", r"attackers?", r"fuzz\w*", r"malicious", r"memory safety",
     )),
 ]
 # fmt: on
