@@ -1,0 +1,29 @@
+"""Fixtures of the hostile-input suite: a temp catalogue from a {filename: content} dict, the
+catalogue's site built once per session from hostile records. Plain helpers are in support.py."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+MakeCatalogue = Callable[[dict[str, str | bytes]], Path]
+
+
+@pytest.fixture
+def make_catalogue(tmp_path: Path) -> MakeCatalogue:
+    """Write {filename: text or bytes} into a fresh papers/ folder under tmp_path; return it."""
+
+    def make(files: dict[str, str | bytes]) -> Path:
+        papers = tmp_path / "papers"
+        papers.mkdir(exist_ok=True)
+        for name, content in files.items():
+            path = papers / name
+            if isinstance(content, bytes):
+                path.write_bytes(content)
+            else:
+                path.write_text(content, encoding="utf-8")
+        return papers
+
+    return make
