@@ -19,7 +19,7 @@ REPO = Path(__file__).resolve().parents[2]
 # a javascript: link at once. It must come out as literal text everywhere.
 HOSTILE_TITLE = (
     "</script><script>alert(1)</script> <b>bold</b> {{ 7*7 }} {% raw %} | *star* "
-    "[x](javascript:alert(1)) & Ampersand \u2028 \"quoted\""
+    '[x](javascript:alert(1)) & Ampersand \u2028 "quoted"'
 )
 HOSTILE_ID = "evil2024hostile"
 
@@ -80,8 +80,7 @@ SMALL_CATALOGUE: dict[str, str] = {
     "sram2023double.yaml": record_yaml(
         "sram2023double",
         "Double Buffering On-Chip SRAM for Accelerators",
-        "Our accelerator double-buffers tiles in on-chip SRAM scratchpads to hide DRAM "
-        "latency.",
+        "Our accelerator double-buffers tiles in on-chip SRAM scratchpads to hide DRAM latency.",
         authors=("Lee, Kim",),
         year=2023,
         venue="ISCA",

@@ -48,9 +48,17 @@ def site(make_project: Callable[..., Path]) -> Path:
 
 
 def test_strict_build_writes_every_page_and_download(site: Path) -> None:
-    for page in ("index.html", "catalogue/index.html", "stats/index.html",
-                 "types/replay/index.html", "domains/index.html", "downloads/index.html",
-                 "sitemap.xml", "search/search_index.json", "about/index.html"):
+    for page in (
+        "index.html",
+        "catalogue/index.html",
+        "stats/index.html",
+        "types/replay/index.html",
+        "domains/index.html",
+        "downloads/index.html",
+        "sitemap.xml",
+        "search/search_index.json",
+        "about/index.html",
+    ):
         assert (site / page).is_file(), page
     for paper_id in IDS:
         assert (site / "papers" / paper_id / "index.html").is_file()
@@ -60,7 +68,7 @@ def test_strict_build_writes_every_page_and_download(site: Path) -> None:
 
 def test_paper_pages_are_not_in_the_navigation(site: Path) -> None:
     home = (site / "index.html").read_text(encoding="utf-8")
-    nav = home[home.index('<nav class="md-nav md-nav--primary"'):]
+    nav = home[home.index('<nav class="md-nav md-nav--primary"') :]
     nav = nav[: nav.index("</nav>")]
     spans = re.findall(r'<span class="md-ellipsis">\s*(.*?)\s*</span>', nav, re.S)
     labels = [html.unescape(label).strip() for label in spans]
@@ -180,7 +188,10 @@ def test_a_bad_record_leaves_the_previous_site_byte_for_byte(
         build_site(config)
     assert snapshot(site) == before
     assert sorted(p.name for p in config.parent.iterdir()) == [
-        "docs", "mkdocs.yml", "papers", "site"
+        "docs",
+        "mkdocs.yml",
+        "papers",
+        "site",
     ]
 
 
@@ -220,8 +231,15 @@ def test_build_command_with_papers_and_site_dir(
     )
     result = CliRunner().invoke(
         build_command,
-        ["-f", str(config), "--papers", str(other_papers), "--site-dir", str(tmp_path / "out"),
-         "--strict"],
+        [
+            "-f",
+            str(config),
+            "--papers",
+            str(other_papers),
+            "--site-dir",
+            str(tmp_path / "out"),
+            "--strict",
+        ],
     )
     assert result.exit_code == 0, result.output
     assert "built" in result.output

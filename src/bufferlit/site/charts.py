@@ -129,8 +129,16 @@ def stacked_bars(papers: Sequence[PaperView]) -> StackedBars:
         Tick(value, plot_bottom - plot_height * value / top) for value in range(0, top + 1, step)
     )
     return StackedBars(
-        WIDTH, BAR_HEIGHT, plot_bottom, MARGIN_LEFT, tuple(segments), ticks, tuple(x_labels),
-        series, years, table,
+        WIDTH,
+        BAR_HEIGHT,
+        plot_bottom,
+        MARGIN_LEFT,
+        tuple(segments),
+        ticks,
+        tuple(x_labels),
+        series,
+        years,
+        table,
     )
 
 

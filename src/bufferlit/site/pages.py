@@ -95,13 +95,17 @@ def generate_site(
     )
     files: list[GeneratedFile] = []
 
-    def page(src_uri: str, template: str, title: str, meta: Mapping[str, object], **data: object
-             ) -> None:
+    def page(
+        src_uri: str, template: str, title: str, meta: Mapping[str, object], **data: object
+    ) -> None:
         body = renderer.render(template, src_uri, **data)
         files.append(GeneratedFile(src_uri, page_markdown(body, title=title, meta=meta)))
 
     page(
-        context.HOME, "home.html", options.site_name, {"hide": ["navigation", "toc"]},
+        context.HOME,
+        "home.html",
+        options.site_name,
+        {"hide": ["navigation", "toc"]},
         newest=context.newest(views, options.newest_count),
         types=types,
         citation=context.catalogue_citation(
@@ -112,7 +116,9 @@ def generate_site(
         ),
     )
     page(
-        context.CATALOGUE, "catalogue.html", "Catalogue",
+        context.CATALOGUE,
+        "catalogue.html",
+        "Catalogue",
         {**LISTING_META, "hide": ["navigation", "toc"]},
         papers=ordered,
         facets=context.facets(ordered, context.facet_namers(domain_names)),
@@ -121,13 +127,14 @@ def generate_site(
     page(context.TYPES_INDEX, "types_index.html", "Buffer types", LISTING_META, groups=types)
     for group in types:
         page(group.page, "group.html", group.label.name, LISTING_META, group=group, kind="type")
-    page(
-        context.DOMAINS_INDEX, "domains_index.html", "Domains", LISTING_META, groups=domains
-    )
+    page(context.DOMAINS_INDEX, "domains_index.html", "Domains", LISTING_META, groups=domains)
     for group in domains:
         page(group.page, "group.html", group.label.name, LISTING_META, group=group, kind="domain")
     page(
-        context.STATS, "stats.html", "Stats", LISTING_META,
+        context.STATS,
+        "stats.html",
+        "Stats",
+        LISTING_META,
         bars=charts.stacked_bars(ordered),
         heatmap=charts.heatmap(ordered, [group.label for group in domains]),
         types=types,
@@ -139,7 +146,10 @@ def generate_site(
     for entry in entries:
         view = views_by_id[entry.paper.id]
         page(
-            view.page, "paper.html", view.title, {"hide": ["navigation", "toc"]},
+            view.page,
+            "paper.html",
+            view.title,
+            {"hide": ["navigation", "toc"]},
             paper=view,
             related=[views_by_id[other] for other in related.get(view.id, ())],
         )
@@ -167,4 +177,3 @@ def generate_site(
         ),
     ]
     return files
-

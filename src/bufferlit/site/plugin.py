@@ -137,9 +137,11 @@ class BufferlitPlugin(BasePlugin[BufferlitConfig]):  # type: ignore[no-untyped-c
     def inclusion(item: GeneratedFile) -> InclusionLevel:
         # Paper pages are reachable by links, not the nav; NOT_IN_NAV also silences MkDocs'
         # "not included in the nav" notice for each of them.
-        if item.src_uri.startswith(("papers/", "types/", "domains/")) and item.src_uri.endswith(
-            "/index.md"
-        ) and item.src_uri.count("/") == 2:
+        if (
+            item.src_uri.startswith(("papers/", "types/", "domains/"))
+            and item.src_uri.endswith("/index.md")
+            and item.src_uri.count("/") == 2
+        ):
             return InclusionLevel.NOT_IN_NAV
         return InclusionLevel.UNDEFINED
 

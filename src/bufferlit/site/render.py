@@ -79,9 +79,11 @@ class PageRenderer:
     """Renders one page template for one page URL, with links made relative to that page."""
 
     def __init__(
-        self, environment: jinja2.Environment, url_of: Callable[[str], str], relative: Callable[
-            [str, str], str
-        ], site: Mapping[str, Any]
+        self,
+        environment: jinja2.Environment,
+        url_of: Callable[[str], str],
+        relative: Callable[[str, str], str],
+        site: Mapping[str, Any],
     ) -> None:
         self.environment = environment
         self.url_of = url_of
@@ -99,4 +101,3 @@ class PageRenderer:
         return self.environment.get_template(f"{PAGE_TEMPLATES}/{template}").render(
             link=link, site=self.site, **context
         )
-

@@ -230,6 +230,9 @@
 
   function init() {
     initCopyButtons(document);
+    // Material's search overlay has role="dialog" but no name (axe: aria-dialog-name).
+    var dialog = document.querySelector(".md-search[role=dialog]:not([aria-label])");
+    if (dialog) dialog.setAttribute("aria-label", "Search");
     var page = document.querySelector("[data-bl-catalogue]");
     if (page && !page.dataset.blReady) {
       page.dataset.blReady = "1";
