@@ -75,7 +75,9 @@ def spreadsheet_safe(value: str) -> str:
 
 def to_csv(entries: Iterable[Entry]) -> str:
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    # CRLF rows, as RFC 4180 says: the csv module then quotes a value holding a bare "\r",
+    # which with "\n" rows it leaves unquoted and a spreadsheet reads as a new row.
+    writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
     for entry in entries:
         record = entry_record(entry)
