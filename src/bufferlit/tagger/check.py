@@ -29,10 +29,13 @@ class Disagreement:
     def __str__(self) -> str:
         where = self.paper.source or self.paper.id
         found = "; ".join(f'{e.buffer_type.value}: "{e.phrase}"' for e in self.evidence)
-        return (
-            f"{where}: {self.field}: curated {self.curated}, tagger says {self.auto}"
-            f" ({'evidence ' + found if found else 'no buffer phrase found'})"
-        )
+        if not found:
+            found = "no buffer phrase found"
+            if self.field == "stance":
+                found = "no phrase says it works without the buffer"
+        else:
+            found = "evidence " + found
+        return f"{where}: {self.field}: curated {self.curated}, tagger says {self.auto} ({found})"
 
 
 def disagreements(papers: Iterable[Paper], tagger: Tagger = DEFAULT_TAGGER) -> list[Disagreement]:
