@@ -9,6 +9,7 @@ import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from click.testing import CliRunner, Result
 
@@ -101,3 +102,28 @@ def tree_hash(root: Path) -> dict[str, str]:
         else:
             hashes[relative + "/"] = "dir"
     return hashes
+
+
+# One record's worth of hostile text: markup that would run script, Markdown and table syntax,
+# Jinja template syntax, spreadsheet formulas. Every payload that could run sets
+# window.__pwned or opens a dialog, which the browser tests watch for.
+HOSTILE: dict[str, Any] = {
+    "title": (
+        "<script>window.__pwned=1</script> {{ 7*7 }} | pipe | "
+        '[click](javascript:window.__pwned=2) <img src=x onerror="window.__pwned=3"> '
+        "{% if true %}TPL{% endif %} &amp; **bold**"
+    ),
+    "authors": [
+        '@Evil, <b onmouseover="alert(1)">Bold</b>',
+        '=HYPERLINK("http://evil.example.com"), {{ config }}',
+        "O'Brien </script><script>alert(2)</script>",
+    ],
+    "venue": "=cmd|' /C calc'!A0 </script><script>window.__pwned=4</script>",
+    "notes": '<iframe src="javascript:alert(3)"></iframe> {{ lipsum.__globals__ }} | a | b |',
+    "abstract": (
+        "We propose a replay buffer. </script><script>window.__pwned=5</script> "
+        "<svg onload=alert(4)> {{ 7*7 }} {% for x in range(3) %}LOOP{% endfor %} "
+        "| col | col |\n|---|---|\n[link](javascript:alert(5)) ${7*7} #{7*7} "
+        '"><img src=x onerror=alert(6)> ]]> <!-- comment --> \\u003c &lt;script&gt;'
+    ),
+}
