@@ -8,6 +8,7 @@ Nothing the tagger can derive (buffer type, stance, domains) is stored.
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,10 +18,15 @@ from bufferlit.errors import RecordsInvalid
 from bufferlit.keys import title_slug, unique_key
 from bufferlit.listing import ListingEntry, parse_listing
 from bufferlit.model import Problem
-from bufferlit.records import check_record_text, normalise_title, read_papers
-from bufferlit.writer import catalogue_lock, dump_record, write_atomic
+from bufferlit.records import check_record_text, displayer, normalise_title, read_papers
+from bufferlit.writer import catalogue_lock, dump_record, write_many_atomic
 
 SAME_PAPER_SCORE = 90.0
+PREFIX_WORDS = 3
+"""Titles are fuzzy-compared only when they share one of the PREFIX_WORDS rarest words of
+each (see ``similar_earlier``)."""
+MAX_CDIST_CELLS = 20_000_000
+"""Largest score matrix computed at once (float32: 80 MB)."""
 # Ids may be 80 characters; leave room for the suffix unique_key adds on a collision.
 MAX_SLUG_CHARS = 64
 
@@ -67,6 +73,46 @@ class TitleIndex:
         return (self.ids[match[2]], float(match[1])) if match else None
 
 
+def similar_earlier(keys: list[str], first: int, cutoff: float) -> dict[int, dict[int, float]]:
+    """For each ``i >= first``, the earlier titles ``j < i`` with ``fuzz.ratio >= cutoff``.
+
+    ``keys`` are normalised titles. Not all pairs: that is quadratic (10,000 listing entries
+    took 7.5 s in ``extractOne``, 100,000 would take over 10 minutes). Prefix filtering: order
+    words by how few titles have them; two titles that differ in fewer than PREFIX_WORDS words
+    share one of their PREFIX_WORDS rarest words, so only titles sharing one of those are
+    scored (in C, by ``cdist``). Typo-level differences ("Reflxion", a dropped "A", a changed
+    case or punctuation) are all found; titles differing in 3 or more words are not
+    compared, and those score under 90 anyway unless the words are tiny.
+    """
+    words = [set(key.split()) for key in keys]
+    frequency = Counter(word for word_set in words for word in word_set)
+    blocks: dict[str, list[int]] = defaultdict(list)
+    for index, word_set in enumerate(words):
+        for word in sorted(word_set, key=lambda w: (frequency[w], w))[:PREFIX_WORDS]:
+            blocks[word].append(index)  # ascending: indexes are visited in order
+    found: dict[int, dict[int, float]] = defaultdict(dict)
+    for members in blocks.values():
+        if len(members) < 2 or members[-1] < first:
+            continue
+        queries = [index for index in members if index >= first]
+        choices = [keys[index] for index in members]
+        step = max(1, MAX_CDIST_CELLS // len(members))
+        for start in range(0, len(queries), step):
+            rows = queries[start : start + step]
+            scores = process.cdist(
+                [keys[index] for index in rows],
+                choices,
+                scorer=fuzz.ratio,
+                score_cutoff=cutoff,
+                workers=-1 if len(rows) * len(members) > 1_000_000 else 1,
+            )
+            for row, column in zip(*scores.nonzero(), strict=True):
+                i, j = rows[row], members[column]
+                if j < i and j not in found[i]:
+                    found[i][j] = float(fuzz.ratio(keys[i], keys[j]))  # exact, not float32
+    return found
+
+
 def _short_slug(title: str) -> str:
     """The title slug, cut at a word so that the id (and file name) stays short."""
     slug = title_slug(title)
@@ -103,9 +149,26 @@ def ingest_listing(
         for paper in papers:
             index.add(paper.title, paper.id)
         taken = {paper.id for paper in papers}
+        display_of = displayer(papers_dir)
 
-        for entry in listing.entries:
-            found = index.find(entry.title)
+        # Fuzzy candidates for the whole listing at once: an entry is present when it matches
+        # a record or an earlier entry that was added (the same answer, entry by entry, as
+        # TitleIndex.find: exact title first, else the best score, the earliest on a tie).
+        existing = len(index.titles)
+        keys = index.titles + [normalise_title(entry.title) for entry in listing.entries]
+        similar = similar_earlier(keys, existing, SAME_PAPER_SCORE)
+        ids: list[str | None] = [*index.ids, *([None] * len(listing.entries))]
+        pending: list[tuple[Path, str]] = []  # written together at the end, one flush to disk
+
+        for position, entry in enumerate(listing.entries, existing):
+            found: tuple[str, float] | None = None
+            if keys[position] in index.exact:
+                found = (index.exact[keys[position]], 100.0)
+            else:
+                for earlier, score in sorted(similar.get(position, {}).items()):
+                    earlier_id = ids[earlier]
+                    if earlier_id is not None and (found is None or score > found[1]):
+                        found = (earlier_id, score)
             if found:
                 report.present.append((entry, *found))
                 continue
@@ -121,7 +184,7 @@ def ingest_listing(
             text = dump_record(fields)
             # An entry the loader would refuse (a 25,000-character abstract, a control
             # character, a bad code URL) is reported against its listing line, never written.
-            invalid = check_record_text(text, path)
+            invalid = check_record_text(text, path, display_of(path))
             if invalid:
                 report.problems += [
                     Problem(str(listing_path), entry.line, problem.field, problem.message)
@@ -130,7 +193,9 @@ def ingest_listing(
                 continue
             taken.add(paper_id)
             index.add(entry.title, paper_id)
-            if not dry_run:
-                write_atomic(path, text)
+            ids[position] = paper_id
+            pending.append((path, text))
             report.new.append((entry, paper_id))
+        if not dry_run:
+            write_many_atomic(pending)
     return report
