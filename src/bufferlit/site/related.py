@@ -3,7 +3,8 @@
 All-pairs similarity is quadratic, so each paper keeps only its ``SIGNATURE_TERMS`` heaviest
 terms and candidates come from an inverted index over those signatures. Terms shared by more
 than ``MAX_POSTING_SHARE`` of the catalogue say little and would make the postings long, so
-they are left out. Measured: ~1.6 s for 10,000 synthetic papers (tests/site/test_related.py).
+they are left out. Measured: 3-4 s for 10,000 synthetic Zipf-worded papers on a 2-core machine
+(tests/site/test_site_related.py); all pairs would take minutes.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from collections.abc import Sequence
 
 from bufferlit.model import Entry
 
-SIGNATURE_TERMS = 24
+SIGNATURE_TERMS = 16
 MAX_POSTING_SHARE = 0.02
 MIN_POSTING_CAP = 40
 TITLE_WEIGHT = 3
