@@ -1,0 +1,214 @@
+"""The reader's side of a built site, measured in headless chromium (Playwright).
+
+    python bench/reader.py SITE_DIR [--query replay]
+
+Serves SITE_DIR on 127.0.0.1 (a random free port) and reports, as one JSON line:
+
+* home / catalogue: every file the page loads until the network is idle, summed as bytes
+  and as gzip-compressed bytes (gzip level 6, what a static host with compression sends;
+  the local server itself does not compress), and the time until the page is usable
+  (load event; for the catalogue, its script has enabled the filters);
+* facet click: time from clicking a buffer-type checkbox to the list being updated (the
+  handler and the layout it forces), and to the next painted frame;
+* Material search: from typing a query in the search box to the first result shown, and
+  everything fetched for it (the page's own files excluded);
+* Pagefind (when SITE_DIR/pagefind exists): the same query through Pagefind's JS API
+  (``pagefind.search`` then the first result's ``data()``), time and bytes fetched.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import gzip
+import http.server
+import json
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from playwright.sync_api import Page, sync_playwright
+
+LAUNCH_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+class Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+def serve(site: Path) -> tuple[http.server.ThreadingHTTPServer, str]:
+    handler = functools.partial(Quiet, directory=str(site))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_address[1]}"
+
+
+class Traffic:
+    """Every response a page received: url -> (bytes, gzipped bytes)."""
+
+    def __init__(self, page: Page) -> None:
+        self.files: dict[str, tuple[int, int]] = {}
+        page.on("response", self._record)
+
+    def _record(self, response: Any) -> None:
+        try:
+            body = response.body()
+        except Exception:  # redirects and aborted requests have no body
+            return
+        self.files[response.url] = (len(body), len(gzip.compress(body, 6)))
+
+    def mark(self) -> set[str]:
+        return set(self.files)
+
+    def summary(self, since: set[str] | None = None, base: str = "") -> dict[str, Any]:
+        chosen = {u: s for u, s in self.files.items() if since is None or u not in since}
+        largest = sorted(chosen.items(), key=lambda item: -item[1][1])[:4]
+        return {
+            "requests": len(chosen),
+            "bytes": sum(raw for raw, _ in chosen.values()),
+            "gzip_bytes": sum(packed for _, packed in chosen.values()),
+            "largest_gzip": {u.removeprefix(base): packed for u, (_, packed) in largest},
+        }
+
+
+def measure_page(browser: Any, base: str, path: str, ready: str | None) -> dict[str, Any]:
+    context = browser.new_context()
+    page = context.new_page()
+    traffic = Traffic(page)
+    start = time.perf_counter()
+    page.goto(base + path, wait_until="load", timeout=120_000)
+    if ready:
+        page.wait_for_selector(ready, state="attached", timeout=120_000)
+    usable = time.perf_counter() - start
+    page.wait_for_load_state("networkidle", timeout=120_000)
+    result = traffic.summary(base=base)
+    result["usable_ms"] = round(usable * 1000)
+    context.close()
+    return result
+
+
+def measure_facet(browser: Any, base: str) -> dict[str, Any]:
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(base + "/catalogue/", wait_until="load", timeout=120_000)
+    page.wait_for_selector("[data-bl-enhanced]:not([hidden])", state="attached", timeout=120_000)
+    timings = page.evaluate(
+        """async () => {
+          const out = [];
+          const boxes = Array.from(document.querySelectorAll(
+            '[data-facet] input[type=checkbox]')).slice(0, 3);
+          for (const box of boxes.concat(boxes)) {   // check, then uncheck each
+            const shown = document.querySelector('[data-bl-shown]');
+            const t0 = performance.now();
+            box.click();
+            document.body.offsetHeight;            // the layout the update forces
+            const t1 = performance.now();
+            await new Promise(r => requestAnimationFrame(() => setTimeout(r, 0)));
+            out.push({handler_ms: t1 - t0, frame_ms: performance.now() - t0,
+                      shown: shown ? shown.textContent : null});
+          }
+          return out;
+        }"""
+    )
+    context.close()
+    return {
+        "max_handler_ms": round(max(t["handler_ms"] for t in timings), 1),
+        "max_frame_ms": round(max(t["frame_ms"] for t in timings), 1),
+        "clicks": len(timings),
+        "shown_after_first_click": timings[0]["shown"],
+    }
+
+
+def measure_material_search(browser: Any, base: str, query: str) -> dict[str, Any]:
+    context = browser.new_context()
+    page = context.new_page()
+    traffic = Traffic(page)
+    page.goto(base + "/", wait_until="load", timeout=120_000)
+    own = traffic.mark()
+    page.wait_for_load_state("networkidle", timeout=120_000)
+    preloaded = traffic.summary(since=own, base=base)
+    before = traffic.mark()
+    start = time.perf_counter()
+    page.keyboard.press("/")  # Material's shortcut: focus the search box
+    page.fill("input.md-search__input", query)
+    page.wait_for_selector(".md-search-result__item", timeout=120_000)
+    first = time.perf_counter() - start
+    page.wait_for_load_state("networkidle", timeout=120_000)
+    context.close()
+    return {
+        "first_result_ms": round(first * 1000),
+        "fetched_after_page_load": preloaded,
+        "fetched_by_query": traffic.summary(since=before, base=base),
+        "total_search_gzip_bytes": preloaded["gzip_bytes"]
+        + traffic.summary(since=before)["gzip_bytes"],
+    }
+
+
+def measure_pagefind(browser: Any, base: str, query: str) -> dict[str, Any]:
+    context = browser.new_context()
+    page = context.new_page()
+    traffic = Traffic(page)
+    page.goto(base + "/", wait_until="load", timeout=120_000)
+    page.wait_for_load_state("networkidle", timeout=120_000)
+    before = traffic.mark()
+    result = page.evaluate(
+        """async (query) => {
+          const t0 = performance.now();
+          const pagefind = await import('/pagefind/pagefind.js');
+          const search = await pagefind.search(query);
+          const count = search.results.length;
+          const first = count ? await search.results[0].data() : null;
+          return {ms: performance.now() - t0, count,
+                  first: first ? first.meta.title : null};
+        }""",
+        query,
+    )
+    page.wait_for_load_state("networkidle", timeout=120_000)
+    fetched = traffic.summary(since=before, base=base)
+    context.close()
+    return {
+        "first_result_ms": round(result["ms"]),
+        "results": result["count"],
+        "first_title": result["first"],
+        "fetched_by_query": fetched,
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("site", type=Path)
+    parser.add_argument("--query", default="replay")
+    args = parser.parse_args(argv)
+    server, base = serve(args.site)
+    out: dict[str, Any] = {}
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(
+                executable_path="/usr/bin/chromium", headless=True, args=LAUNCH_ARGS
+            )
+            out["home"] = measure_page(browser, base, "/", None)
+            out["catalogue"] = measure_page(
+                browser, base, "/catalogue/", "[data-bl-enhanced]:not([hidden])"
+            )
+            out["facet_click"] = measure_facet(browser, base)
+            if (args.site / "search" / "search_index.json").exists():
+                out["material_search"] = measure_material_search(browser, base, args.query)
+            if (args.site / "pagefind" / "pagefind.js").exists():
+                out["pagefind_search"] = measure_pagefind(browser, base, args.query)
+            browser.close()
+    finally:
+        server.shutdown()
+    print(json.dumps(out))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,301 @@
+"""The scale benchmark: every stage at each catalogue size, time and peak memory.
+
+    python bench/run.py --sizes 1000 10000 100000
+
+For each N it generates (once, cached under bench/out/) a synthetic catalogue and a scraped
+listing of N papers (bench/generate.py), then runs each stage in a fresh process and reports
+its wall time and peak resident memory (ru_maxrss of that process and the children it
+waited for, from wait4):
+
+  ingest        the N-entry listing into an empty catalogue
+  validate      load and check every record (``load_papers``)
+  load+tag      load, then ``tag_papers``            } one process; the row "load+tag+export"
+  export        BibTeX + JSON + CSV of the entries   } is its wall time
+  build         ``bufferlit build`` (n/a until the site exists)
+  rebuild       ``bufferlit build`` again after editing one record
+  search index  ``python -m pagefind --site SITE``, beside Material's search_index.json
+
+then the site's size and what a reader downloads (bench/reader.py, headless chromium).
+Stages that do not exist yet print "n/a (not built yet)". No stage may run longer than
+--timeout seconds (default 600); one that does is stopped and reported as such.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+OUT = BENCH / "out"
+NOT_BUILT = "n/a (not built yet)"
+
+
+@dataclass
+class Result:
+    stage: str
+    seconds: float | None = None
+    peak_mb: float | None = None
+    note: str = ""
+    data: dict[str, object] = field(default_factory=dict)
+
+    def row(self) -> str:
+        seconds = f"{self.seconds:.2f}" if self.seconds is not None else "–"
+        peak = f"{self.peak_mb:.0f}" if self.peak_mb is not None else "–"
+        return f"| {self.stage} | {seconds} | {peak} | {self.note} |"
+
+
+def measure(stage: str, command: list[str], timeout: float, cwd: Path | None = None) -> Result:
+    """Run ``command`` in a fresh process; wall time and peak RSS (with waited children)."""
+    start = time.perf_counter()
+    process = subprocess.Popen(
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=cwd,
+        text=True,
+        start_new_session=True,
+    )
+    timed_out = threading.Event()
+
+    def stop() -> None:
+        timed_out.set()
+        os.killpg(process.pid, signal.SIGKILL)
+
+    timer = threading.Timer(timeout, stop)
+    timer.start()
+    # Read the pipes in threads so a chatty command cannot block on a full pipe.
+    chunks: dict[str, str] = {}
+    readers = [
+        threading.Thread(target=lambda n=n, s=s: chunks.__setitem__(n, s.read()))
+        for n, s in (("out", process.stdout), ("err", process.stderr))
+    ]
+    for reader in readers:
+        reader.start()
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - start
+    timer.cancel()
+    for reader in readers:
+        reader.join()
+    process.returncode = os.waitstatus_to_exitcode(status)
+    peak_mb = usage.ru_maxrss / 1024  # kilobytes on Linux
+    if timed_out.is_set():
+        return Result(stage, seconds, peak_mb, f"stopped after {timeout:.0f} s (timeout)")
+    if process.returncode != 0:
+        tail = (chunks.get("err") or chunks.get("out") or "").strip().splitlines()[-3:]
+        return Result(stage, seconds, peak_mb, f"FAILED (exit {process.returncode}): {tail}")
+    data: dict[str, object] = {}
+    lines = (chunks.get("out") or "").strip().splitlines()
+    if lines and lines[-1].startswith("{"):
+        data = json.loads(lines[-1])
+    return Result(stage, seconds, peak_mb, data=data)
+
+
+def stage_command(*args: str) -> list[str]:
+    return [sys.executable, str(BENCH / "stage.py"), *args]
+
+
+def site_available() -> bool:
+    """True once ``bufferlit build`` exists (the site plugin has landed)."""
+    found = subprocess.run(
+        [sys.executable, "-m", "bufferlit", "build", "--help"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return found.returncode == 0
+
+
+def ensure_inputs(count: int, seed: int) -> tuple[Path, Path]:
+    """The generated records folder and listing for N (made once, then reused)."""
+    records = OUT / f"papers-{count}-s{seed}"
+    listing = OUT / f"listing-{count}-s{seed}.txt"
+    marker = records / ".complete"
+    if not marker.exists() or not listing.exists():
+        shutil.rmtree(records, ignore_errors=True)
+        start = time.perf_counter()
+        subprocess.run(
+            [
+                sys.executable,
+                str(BENCH / "generate.py"),
+                str(count),
+                "--seed",
+                str(seed),
+                "--records",
+                str(records),
+                "--listing",
+                str(listing),
+            ],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+        marker.write_text("")
+        print(f"  (generated {count:,} papers in {time.perf_counter() - start:.1f} s)")
+    return records, listing
+
+
+def tree_size(folder: Path) -> tuple[int, int, int]:
+    """(files, bytes, html pages) under folder."""
+    files = size = pages = 0
+    for path in folder.rglob("*"):
+        if path.is_file():
+            files += 1
+            size += path.stat().st_size
+            pages += path.suffix == ".html"
+    return files, size, pages
+
+
+def run_size(count: int, seed: int, timeout: float, with_site: bool, reader: bool) -> list[Result]:
+    print(f"\n## N = {count:,}")
+    records, listing = ensure_inputs(count, seed)
+    work = OUT / f"work-{count}"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    results: list[Result] = []
+
+    def show(result: Result) -> Result:
+        print("  " + result.row(), flush=True)
+        results.append(result)
+        return result
+
+    ingested = work / "ingested"
+    result = measure("ingest", stage_command("ingest", str(listing), str(ingested)), timeout)
+    if result.data:
+        result.note = (
+            f"{result.data['new']} new, {result.data['present']} already present, "
+            f"{result.data['problems']} problems"
+        )
+    show(result)
+    shutil.rmtree(ingested, ignore_errors=True)
+
+    result = measure("validate", stage_command("validate", str(records)), timeout)
+    if result.data:
+        result.note = f"{result.data['papers']} valid records"
+    show(result)
+
+    result = measure(
+        "load+tag+export", stage_command("tag-export", str(records), str(work / "exports")), timeout
+    )
+    if result.data:
+        d = result.data
+        sizes = d["sizes"]
+        assert isinstance(sizes, dict)
+        show(
+            Result(
+                "  load+tag (in process)",
+                float(d["load"]) + float(d["tag"]),  # type: ignore[arg-type]
+                None,
+                f"load {float(d['load']):.2f} s, tag {float(d['tag']):.2f} s",  # type: ignore[arg-type]
+            )
+        )
+        show(
+            Result(
+                "  export (in process)",
+                float(d["export"]),  # type: ignore[arg-type]
+                None,
+                ", ".join(f"{name} {size / 1e6:.1f} MB" for name, size in sizes.items()),
+            )
+        )
+        result.note = "process wall time, imports included; types " + json.dumps(d["buffer_types"])
+    show(result)
+
+    site = work / "site"
+    if not with_site:
+        for stage in ("build", "rebuild (one record edited)", "search index (pagefind)"):
+            show(Result(stage, note=NOT_BUILT))
+        return results
+
+    # The build edits nothing, but rebuild does: work on a copy of the generated records.
+    papers = work / "papers"
+    shutil.copytree(records, papers, ignore=shutil.ignore_patterns(".complete"))
+    build = [sys.executable, "-m", "bufferlit", "build", "--papers", str(papers)]
+    build += ["--site-dir", str(site)]
+    built = show(measure("build", build, timeout))
+    if built.note.startswith(("FAILED", "stopped")):
+        return results
+    files, size, pages = tree_size(site)
+    search_index = site / "search" / "search_index.json"
+    material = search_index.stat().st_size if search_index.exists() else 0
+    show(
+        Result(
+            "  site size",
+            note=f"{files:,} files, {size / 1e6:.1f} MB, {pages:,} HTML pages; "
+            f"Material search_index.json {material / 1e6:.2f} MB",
+            data={"files": files, "bytes": size, "pages": pages, "material_index": material},
+        )
+    )
+    measure("edit one record", stage_command("edit-one", str(papers)), timeout)
+    show(measure("rebuild (one record edited)", build, timeout))
+
+    pagefind_command = [sys.executable, "-m", "pagefind", "--site", str(site)]
+    pagefind = show(measure("search index (pagefind)", pagefind_command, timeout))
+    pagefind_dir = site / "pagefind"
+    if pagefind_dir.exists():
+        pf_files, pf_bytes, _ = tree_size(pagefind_dir)
+        pagefind.note = f"{pf_files:,} files, {pf_bytes / 1e6:.1f} MB on disk"
+        pagefind.data = {"files": pf_files, "bytes": pf_bytes}
+    if reader:
+        result = measure(
+            "reader (headless chromium)",
+            [sys.executable, str(BENCH / "reader.py"), str(site)],
+            timeout,
+        )
+        show(result)
+        for name, value in result.data.items():
+            if name != "total":
+                show(Result(f"  {name}", note=str(value)))
+    return results
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--timeout", type=float, default=600, help="seconds per stage")
+    parser.add_argument("--no-site", action="store_true", help="skip build, search, reader")
+    parser.add_argument("--no-reader", action="store_true", help="skip the browser stage")
+    parser.add_argument("--json", type=Path, help="also write every result here")
+    args = parser.parse_args(argv)
+
+    with_site = not args.no_site and site_available()
+    print(
+        f"bufferlit scale benchmark: {os.cpu_count()} cores, "
+        f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB, "
+        f"Python {platform.python_version()}, sizes {args.sizes}"
+        + ("" if with_site else f"; site: {NOT_BUILT}")
+    )
+    print("| stage | seconds | peak MB | notes |\n| --- | ---: | ---: | --- |")
+    everything: dict[str, list[dict[str, object]]] = {}
+    for count in args.sizes:
+        results = run_size(count, args.seed, args.timeout, with_site, not args.no_reader)
+        timed = [
+            r
+            for r in results
+            if r.seconds is not None and not r.stage.startswith(" ") and "rebuild" not in r.stage
+        ]
+        total = sum(r.seconds or 0 for r in timed)
+        peak = max((r.peak_mb or 0 for r in timed), default=0)
+        print(
+            "  "
+            + Result(
+                "total", total, peak, "ingest + validate + load/tag/export + build + search index"
+            ).row()
+        )
+        everything[str(count)] = [r.__dict__ for r in results]
+    if args.json:
+        args.json.write_text(json.dumps(everything, indent=2, default=str) + "\n")
+
+
+if __name__ == "__main__":
+    main()

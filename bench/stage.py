@@ -1,0 +1,105 @@
+"""One benchmark stage, run by bench/run.py in a fresh process so its peak memory is its own.
+
+Prints one JSON object on the last line of standard output: the stage's own timings (seconds,
+measured inside the process, imports included in ``total``) and what it produced.
+
+    python bench/stage.py ingest LISTING PAPERS_DIR
+    python bench/stage.py validate PAPERS_DIR
+    python bench/stage.py tag-export PAPERS_DIR OUT_DIR
+    python bench/stage.py edit-one PAPERS_DIR
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+import time
+from pathlib import Path
+
+STARTED = time.perf_counter()
+
+
+def ingest(listing: str, papers_dir: str) -> dict[str, object]:
+    from bufferlit.ingest import ingest_listing
+
+    start = time.perf_counter()
+    report = ingest_listing(Path(listing), Path(papers_dir), today=dt.date(2026, 1, 1))
+    return {
+        "ingest": time.perf_counter() - start,
+        "new": len(report.new),
+        "present": len(report.present),
+        "problems": len(report.problems),
+    }
+
+
+def validate(papers_dir: str) -> dict[str, object]:
+    from bufferlit.records import load_papers
+
+    start = time.perf_counter()
+    papers = load_papers(Path(papers_dir))
+    return {"validate": time.perf_counter() - start, "papers": len(papers)}
+
+
+def tag_export(papers_dir: str, out_dir: str) -> dict[str, object]:
+    from bufferlit.cite import to_bibtex
+    from bufferlit.export import to_csv, to_json
+    from bufferlit.records import load_papers
+    from bufferlit.tagger import tag_papers
+
+    timings: dict[str, object] = {}
+    start = time.perf_counter()
+    papers = load_papers(Path(papers_dir))
+    timings["load"] = time.perf_counter() - start
+    start = time.perf_counter()
+    entries = tag_papers(papers)
+    timings["tag"] = time.perf_counter() - start
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    sizes = {}
+    start = time.perf_counter()
+    for name, text in (
+        ("papers.bib", to_bibtex(papers)),
+        ("papers.json", to_json(entries)),
+        ("catalogue.csv", to_csv(entries)),
+    ):
+        (out / name).write_text(text, encoding="utf-8")
+        sizes[name] = len(text.encode("utf-8"))
+    timings["export"] = time.perf_counter() - start
+    types: dict[str, int] = {}
+    for entry in entries:
+        key = str(entry.tagging.buffer_type)
+        types[key] = types.get(key, 0) + 1
+    timings["sizes"] = sizes
+    timings["buffer_types"] = types
+    return timings
+
+
+def edit_one(papers_dir: str) -> dict[str, object]:
+    """Change one record the way a curator would (a note), for the rebuild measurement."""
+    path = sorted(Path(papers_dir).glob("*.yaml"))[len(list(Path(papers_dir).glob("*.yaml"))) // 2]
+    text = path.read_text(encoding="utf-8")
+    stamp = f"Edited for the rebuild benchmark at {time.time():.0f}."
+    if "\nnotes: " in text:
+        lines = [
+            f"notes: {stamp}" if line.startswith("notes: ") else line for line in text.splitlines()
+        ]
+        text = "\n".join(lines) + "\n"
+    else:
+        text = text.replace("\nabstract: ", f"\nnotes: {stamp}\nabstract: ", 1)
+    path.write_text(text, encoding="utf-8")
+    return {"edited": path.name}
+
+
+STAGES = {"ingest": ingest, "validate": validate, "tag-export": tag_export, "edit-one": edit_one}
+
+
+def main() -> None:
+    name, *args = sys.argv[1:]
+    result = STAGES[name](*args)
+    result["total"] = time.perf_counter() - STARTED
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
