@@ -112,7 +112,7 @@ TERMS: list[Term] = [
     )),
     Term(None, 1, suggests=REPLAY, patterns=(
         r"(?:old|past|previous|prior|earlier) (?:tasks?|classes|samples|examples|data)",
-        r"task free", r"stability", r"plasticity",
+        r"task free", r"stability plasticity", r"plasticity stability",
     )),
     # --- reinforcement learning
     Term("reinforcement-learning", 3, patterns=(

@@ -73,7 +73,8 @@ PHRASES: list[Phrase] = [
         r"buffer solutions?", r"buffered (?:saline|solutions?)",
     )),
     Phrase(NONE, 3, domain="optimization", why="buffers in operations research", patterns=(
-        r"inventory buffers?", r"safety stocks?", r"(?:time|schedule|project) buffers?",
+        r"inventory buffers?", r"safety stocks?", r"buffer stocks?",
+        r"(?:time|schedule|project) buffers?",
     )),
     Phrase(NONE, 3, domain="nlp", why="a transition parser's buffer of words", patterns=(
         r"buffer of (?:incoming|input|remaining|unprocessed) (?:words|tokens)",
@@ -140,6 +141,12 @@ PHRASES: list[Phrase] = [
     Phrase(KV, 3, why="key-value memories, memory tokens, context buffer", patterns=(
         r"kv (?:memory|pairs)", r"key value (?:memor(?:y|ies)|pairs|stores?)",
         r"key,? value\)? pairs", r"(?:attention'?s? )?context buffers?", r"memory tokens?",
+    )),
+    Phrase(KV, 2, why="keys and values kept for attention; memories put into the prompt", patterns=(
+        r"keys and values",
+        r"(?:retriev|insert|inject|fed|feed|add|append)\w* (?:[\w-]+\s+){0,5}?(?:in)?to "
+        r"(?:the |its |their )?(?:llm'?s? |model'?s? |agent'?s? )?"
+        r"(?:prompts?|context(?: windows?)?)",
     )),
     Phrase(KV, 2, why="managing which tokens stay in the context", patterns=(
         r"(?:prompt|context|token|kv) (?:compression|pruning|eviction|merging)",
