@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 
@@ -22,6 +23,19 @@ PAPERS_OPTION = click.option(
     default=None,
     help="Folder of YAML records [default: the plugin's papers option, papers/].",
 )
+
+
+LOG_HANDLER = logging.StreamHandler()
+LOG_HANDLER.setFormatter(logging.Formatter("%(levelname)-7s -  %(message)s"))
+
+
+def show_mkdocs_log(level: int) -> None:
+    """Print MkDocs' messages at ``level`` and above on stderr, as the mkdocs command does."""
+    logger = logging.getLogger("mkdocs")
+    if LOG_HANDLER not in logger.handlers:
+        logger.addHandler(LOG_HANDLER)
+    LOG_HANDLER.setLevel(level)
+    logger.setLevel(min(logger.level or logging.WARNING, level))
 
 
 @click.command("build")
@@ -53,6 +67,7 @@ def build_command(
     """
     from bufferlit.site.build import build_site
 
+    show_mkdocs_log(logging.WARNING)
     report = build_site(config_file, site_dir=site_dir, papers_dir=papers_dir, strict=strict)
     click.echo(f"built {report.pages} pages into {report.site_dir} in {report.seconds:.1f} s")
 
@@ -62,7 +77,10 @@ def build_command(
 @PAPERS_OPTION
 @click.option("--port", default=8000, show_default=True, help="Port on 127.0.0.1.")
 def serve_command(config_file: Path, papers_dir: Path | None, port: int) -> None:
-    """Preview the site on http://127.0.0.1:PORT/, rebuilding when a record or page changes.
+    """Preview the site on 127.0.0.1, rebuilding when a record, template or page changes.
+
+    The address is printed when the server starts; it includes the path of site_url from
+    mkdocs.yml (http://127.0.0.1:8000/bufferlit/ for this repository).
 
     \b
     Example:
@@ -75,6 +93,7 @@ def serve_command(config_file: Path, papers_dir: Path | None, port: int) -> None
 
     if not config_file.is_file():
         raise BuildFailed(f"no MkDocs configuration at {config_file}")
+    show_mkdocs_log(logging.INFO)
     if papers_dir is not None:
         # mkdocs serve reloads the config on every rebuild, so the plugin reads it from here.
         os.environ[PAPERS_ENVIRONMENT_VARIABLE] = str(papers_dir.resolve())
