@@ -24,7 +24,6 @@ How a text is tagged, in order:
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -369,28 +368,29 @@ class Tagger:
         name = system_name(title)
         doc_context = dict.fromkeys(_TYPES, 0.0)  # what the field terms suggest overall
         domain_scores: dict[str, float] = {}
-        facts = self._group_facts
+        facts, regex = self._group_facts, self._vocabulary.regex
         fields = []
         for text, factor in ((title, TITLE_FACTOR), (abstract, 1.0)):
             spans = sentence_spans(text)
-            starts = [start for start, _ in spans]
-            context: dict[int, dict[BufferType, float]] = {}  # sentence -> suggestions
+            ends = [end for _, end in spans]
+            last = len(ends) - 1
+            context: dict[tuple[int, BufferType], float] = {}  # (sentence, type) -> weight
             phrases = []
             scanned = scan_text(text)
-            for match in self._vocabulary.regex.finditer(scanned):
-                order, domain, weight, suggests = facts[match.lastindex or 0]
-                start = match.start()  # the separator before the word: the word's offset
-                sentence = bisect_right(starts, start) - 1
+            matches = [(m.lastindex or 0, m.start(), m.end()) for m in regex.finditer(scanned)]
+            sentence = 0
+            for group, start, end in matches:  # start: the separator before the word
+                order, domain, weight, suggests = facts[group]
+                while ends[sentence] <= start and sentence < last:  # matches come in order
+                    sentence += 1
                 if order >= 0:
-                    phrases.append((order, start, match.end() - 1, sentence))
+                    phrases.append((order, start, end - 1, sentence))
                 if domain:
                     domain_scores[domain] = domain_scores.get(domain, 0.0) + weight * factor
                 if suggests is not None:
                     doc_context[suggests] += weight * factor
-                    here = context.get(sentence)
-                    if here is None:
-                        here = context[sentence] = dict.fromkeys(_TYPES, 0.0)
-                    here[suggests] += weight
+                    key = (sentence, suggests)
+                    context[key] = context.get(key, 0.0) + weight
             fields.append((text, scanned, factor, spans, context, phrases))
 
         hits = []
@@ -399,7 +399,7 @@ class Tagger:
             contribution: dict[int, bool] = {}  # sentence -> is it about the paper's own work
             for order, phrase_start, phrase_end, sentence in phrases:
                 rule = self.phrases[order]
-                buffer_type = rule.type or _resolve(context.get(sentence), doc_context)
+                buffer_type = rule.type or _resolve(sentence, context, doc_context)
                 if buffer_type is None:
                     continue  # a generic buffer word with no context: cannot tell its kind
                 start, end = spans[sentence]
@@ -433,15 +433,18 @@ class Tagger:
 
 
 def _resolve(
-    sentence: Mapping[BufferType, float] | None, document: Mapping[BufferType, float]
+    sentence: int,
+    context: Mapping[tuple[int, BufferType], float],
+    document: Mapping[BufferType, float],
 ) -> BufferType | None:
     """The type the field terms suggest most around a generic phrase; None if none does.
 
     Terms in the phrase's own sentence count ``SENTENCE_FACTOR`` times more than elsewhere.
     """
-    totals = dict(document)
-    for buffer_type, weight in (sentence or {}).items():
-        totals[buffer_type] += weight * (SENTENCE_FACTOR - 1)  # already counted once
+    totals = {
+        buffer_type: weight + (SENTENCE_FACTOR - 1) * context.get((sentence, buffer_type), 0.0)
+        for buffer_type, weight in document.items()  # the sentence is in the document once
+    }
     best = max(_TYPES, key=lambda t: (totals[t], -_ORDER[t]))
     return best if totals[best] > 0 else None
 
