@@ -50,9 +50,17 @@ class BufferlitConfig(Config):  # type: ignore[no-untyped-call]
 
 def default_nav(docs_pages: set[str]) -> list[Any]:
     """Only section pages: with thousands of papers in the nav every page's sidebar would list
-    them all, which makes the build quadratic."""
-    about = [{"About": uri} for uri in ("about.md",) if uri in docs_pages]
-    about += [{"Taxonomy": uri} for uri in ("taxonomy.md",) if uri in docs_pages]
+    them all, which makes the build quadratic. Hand-written docs pages go under About (about.md
+    first, then the taxonomy, then the rest by name), titled by their own headings."""
+    order = {"about.md": 0, "taxonomy.md": 1}
+    written = sorted(
+        (uri for uri in docs_pages if uri != context.HOME), key=lambda uri: (order.get(uri, 2), uri)
+    )
+    about: list[Any] = []
+    if len(written) == 1:
+        about = [{"About": written[0]}]
+    elif written:
+        about = [{"About": written}]
     return [
         {"Home": context.HOME},
         {"Catalogue": context.CATALOGUE},
@@ -94,7 +102,7 @@ class BufferlitPlugin(BasePlugin[BufferlitConfig]):  # type: ignore[no-untyped-c
                 target.append(uri)
         if config.nav is None:
             docs = Path(config.docs_dir)
-            present = {p.relative_to(docs).as_posix() for p in docs.glob("*.md")}
+            present = {p.relative_to(docs).as_posix() for p in docs.rglob("*.md")}
             config.nav = default_nav(present)
         return config
 

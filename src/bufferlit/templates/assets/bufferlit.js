@@ -213,9 +213,14 @@
     this.readUrl();
     // On a phone the filters start folded so the list is on screen, unless a filter is set.
     var details = this.page.querySelector(".bl-facets__details");
-    if (details && window.matchMedia(NARROW).matches && !window.location.search) {
+    var narrow = window.matchMedia(NARROW);
+    if (details && narrow.matches && !window.location.search) {
       details.open = false;
     }
+    // On a wide screen the panel has no summary to click: never leave it folded there.
+    narrow.addEventListener("change", function () {
+      if (details && !narrow.matches) details.open = true;
+    });
     this.update();
   };
 
