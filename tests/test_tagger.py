@@ -380,3 +380,11 @@ def test_tagging_is_fast() -> None:
         for label in labels:
             tag_text(label.title, label.abstract)
     assert time.perf_counter() - start < 5.0  # 1,000 abstracts; about 0.15 s when idle
+
+
+def test_the_taxonomy_page_documents_every_type_and_domain() -> None:
+    page = (Path(__file__).parent.parent / "docs" / "taxonomy.md").read_text(encoding="utf-8")
+    for buffer_type in BufferType:
+        assert f"| `{buffer_type.value}` |" in page
+    for slug, name in DOMAINS.items():
+        assert f"| `{slug}` | {name} |" in page
