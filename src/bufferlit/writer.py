@@ -103,8 +103,20 @@ def paper_fields(paper: Paper) -> dict[str, Any]:
     }
 
 
+def _cannot_write(path: Path, error: OSError) -> BufferlitError:
+    """A failed write (disk full, read-only folder) as a clean error, not a traceback."""
+    return BufferlitError(f"cannot write {path}: {error.strerror or error}")
+
+
 def write_atomic(path: Path, text: str) -> None:
     """Write via a temp file and rename: a crash leaves the old file or the new, never half."""
+    try:
+        _write_atomic(path, text)
+    except OSError as error:
+        raise _cannot_write(path, error) from error
+
+
+def _write_atomic(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     descriptor, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
@@ -128,6 +140,7 @@ def write_many_atomic(files: Iterable[tuple[Path, str]]) -> None:
     """
     written: list[tuple[str, Path]] = []
     renamed = 0
+    path = Path()
     try:
         for path, text in files:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -141,19 +154,25 @@ def write_many_atomic(files: Iterable[tuple[Path, str]]) -> None:
         for temp, path in written:
             os.replace(temp, path)
             renamed += 1
-    except BaseException:
+    except BaseException as error:
         for temp, _ in written[renamed:]:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(temp)
+        if isinstance(error, OSError):
+            raise _cannot_write(path, error) from error
         raise
 
 
 @contextlib.contextmanager
 def catalogue_lock(papers_dir: Path) -> Iterator[None]:
     """Hold an exclusive lock on papers/ so two writers cannot interleave; fail fast if taken."""
-    papers_dir.mkdir(parents=True, exist_ok=True)
     lock_path = papers_dir / ".bufferlit.lock"
-    with open(lock_path, "a+") as handle:
+    try:
+        papers_dir.mkdir(parents=True, exist_ok=True)
+        handle = open(lock_path, "a+")  # noqa: SIM115 - closed by the with below
+    except OSError as error:
+        raise BufferlitError(f"cannot lock {papers_dir}: {error.strerror or error}") from error
+    with handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
