@@ -133,8 +133,12 @@ def ingest_listing(
     try:
         text = listing_path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as error:
+        line = error.object[: error.start].count(b"\n") + 1
+        message = f"is not valid UTF-8 (byte {error.start}); nothing was added"
+        raise RecordsInvalid([Problem(str(listing_path), line, "", message)]) from None
+    except OSError as error:
         raise RecordsInvalid(
-            [Problem(str(listing_path), 0, "", f"is not valid UTF-8 (byte {error.start})")]
+            [Problem(str(listing_path), 0, "", f"cannot be read: {error.strerror or error}")]
         ) from None
     listing = parse_listing(text, str(listing_path))
     report = IngestReport(problems=list(listing.problems), junk_lines=listing.junk_lines)
