@@ -8,6 +8,7 @@ import errno
 import json
 import os
 import random
+import re
 import signal
 import subprocess
 import sys
@@ -440,8 +441,19 @@ def test_a_listing_that_is_not_utf8_is_refused_cleanly(make_catalogue, tmp_path)
     listing.write_bytes(b"Caf\xe9 Buffers For Everyone\n" + b"We keep a buffer. " * 10 + b"\n")
     done = run_module(["ingest", str(listing), "--papers", str(papers)])
     assert done.returncode == 1
-    assert "is not valid UTF-8" in done.stderr and "Traceback" not in done.stderr
+    assert f"{listing}:1: is not valid UTF-8 (byte 3)" in done.stderr
+    assert "Traceback" not in done.stderr
     assert snapshot(papers) == before
+
+
+def test_a_full_disk_is_a_clean_error(make_catalogue, tmp_path, monkeypatch):
+    papers = curated_catalogue(make_catalogue)
+    listing = tmp_path / "listing.txt"
+    listing.write_text(listing_text(3))
+    monkeypatch.setattr(bufferlit.writer.os, "replace", Crash(1))
+    result = run_cli(["ingest", str(listing), "--papers", str(papers)])
+    assert result.exit_code == 1
+    assert re.search(r"Error: cannot write \S+\.yaml: No space left on device", result.output)
 
 
 # ---------------------------------------------------------------------------------------------
