@@ -14,8 +14,9 @@ from bufferlit.errors import BufferlitError
 from bufferlit.model import BufferType, Entry, Paper, Stance
 from bufferlit.tagger import DOMAINS, Tagger, disagreements, tag_paper, tag_papers, tag_text
 from bufferlit.tagger.domains import SUGGESTS, TERMS
-from bufferlit.tagger.engine import scan_text, sentence_spans, system_name
+from bufferlit.tagger.engine import sentence_spans, system_name
 from bufferlit.tagger.evaluate import evaluate, load_labels
+from bufferlit.tagger.matching import Alternation, scan_text
 from bufferlit.tagger.rules import CONTEXT, PHRASES, Phrase
 
 REPLAY, KV, HARDWARE, STREAMING, NONE = (
@@ -209,6 +210,13 @@ def test_every_evidence_phrase_is_exactly_in_its_sentence(
             == evidence.phrase
         )
         assert evidence.buffer_type in tagging.buffer_types
+
+
+def test_alternation_reports_offsets_in_the_original_text() -> None:
+    alternation = Alternation(["memory buffers?", "(?:stack|heap) buffers?", "kv cache"])
+    text = "A “Memory Buffer”, a heap buffer and the KV-cache."
+    found = [(rule, text[start:end]) for rule, start, end in alternation.finditer(text)]
+    assert found == [(0, "Memory Buffer"), (1, "heap buffer"), (2, "KV-cache")]
 
 
 @given(st.text())
