@@ -112,6 +112,8 @@ def page(browser: Browser, site_url: str) -> Iterator[Page]:
         "console", lambda message: errors.append(message.text) if message.type == "error" else None
     )
     tab.on("pageerror", lambda error: errors.append(str(error)))
+    # An alert() from a record would mean injected script ran.
+    tab.on("dialog", lambda dialog: (errors.append(f"dialog: {dialog.message}"), dialog.dismiss()))
 
     def check_request(request: Request) -> None:
         url = request.url
@@ -329,6 +331,11 @@ def test_hostile_title_is_shown_as_text(page: Page, site_url: str) -> None:
     page.goto(f"{site_url}papers/{HOSTILE_ID}/")
     assert page.text_content("h1") == HOSTILE_TITLE
     assert page.evaluate("() => document.querySelectorAll('.md-content script').length") == 0
+    # Material's search shows it as text too.
+    page.click(".md-search__input")
+    page.locator(".md-search__input").press_sequentially("Ampersand", delay=20)
+    result = page.locator(f".md-search-result__item a[href*='papers/{HOSTILE_ID}/'] h1").first
+    assert result.text_content() == HOSTILE_TITLE
     open_catalogue(page, site_url, "?q=ampersand")
     assert visible_ids(page) == {HOSTILE_ID}
     assert page.text_content(f"[data-paper-id={HOSTILE_ID}] .bl-paper__title") == HOSTILE_TITLE
