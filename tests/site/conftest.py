@@ -6,12 +6,21 @@ from __future__ import annotations
 import functools
 import http.server
 import json
+import os
 import shutil
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 import pytest
+
+from bufferlit.model import Entry
+from bufferlit.records import load_papers
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page, Request
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -169,3 +178,86 @@ def site_url(built_site: tuple[Path, Path]) -> Iterator[str]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+@pytest.fixture(scope="session")
+def entries(built_site: tuple[Path, Path]) -> list[Entry]:
+    from bufferlit.tagger import tag_papers
+
+    return tag_papers(load_papers(built_site[1]))
+
+
+# Debian's chromium; BUFFERLIT_CHROMIUM points elsewhere on machines that keep it elsewhere.
+CHROMIUM = Path(os.environ.get("BUFFERLIT_CHROMIUM", "/usr/bin/chromium"))
+LAUNCH_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SHOTS = Path("/tmp/bufferlit-shots")
+SIZES = {"desktop": (1280, 900), "phone": (390, 844)}
+
+
+# ---------------------------------------------------------------------------------------------
+# Browser fixtures
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        pytest.skip(f"no chromium at {CHROMIUM} (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=LAUNCH_ARGS
+        )
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser: Browser, site_url: str) -> Iterator[Page]:
+    """A desktop page that fails the test on a console error or a request to another host."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+    context.set_default_timeout(10_000)
+    tab = context.new_page()
+    errors: list[str] = []
+    foreign: list[str] = []
+    tab.on(
+        "console", lambda message: errors.append(message.text) if message.type == "error" else None
+    )
+    tab.on("pageerror", lambda error: errors.append(str(error)))
+    # An alert() from a record would mean injected script ran.
+    tab.on("dialog", lambda dialog: (errors.append(f"dialog: {dialog.message}"), dialog.dismiss()))
+
+    def check_request(request: Request) -> None:
+        url = request.url
+        parts = urlsplit(url)
+        if parts.scheme in ("blob", "data"):
+            return
+        if parts.hostname != "127.0.0.1":
+            foreign.append(url)
+
+    tab.on("request", check_request)
+    yield tab
+    context.close()
+    assert not errors, f"console errors: {errors}"
+    assert not foreign, f"requests to other hosts: {foreign}"
+
+
+def visible_ids(tab: Page) -> set[str]:
+    return set(
+        tab.eval_on_selector_all(
+            ".bl-papers > li[data-paper-id]:not([hidden])",
+            "rows => rows.map(row => row.dataset.paperId)",
+        )
+    )
+
+
+def open_catalogue(tab: Page, site_url: str, query: str = "") -> None:
+    tab.goto(f"{site_url}catalogue/{query}")
+    tab.wait_for_selector("[data-bl-catalogue][data-bl-ready]")

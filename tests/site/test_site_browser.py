@@ -7,46 +7,24 @@ back from the page's own data, so a wrong filter in the page script fails these 
 
 from __future__ import annotations
 
-import os
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import bibtexparser
 import pytest
-from playwright.sync_api import Browser, Page, Request, sync_playwright
+from playwright.sync_api import Page
 from pybtex.database import parse_string
 
 from bufferlit.model import Entry
-from bufferlit.records import load_papers
-from bufferlit.tagger import tag_papers
 
-from .conftest import HOSTILE_ID, HOSTILE_TITLE
+from .conftest import HOSTILE_ID, HOSTILE_TITLE, open_catalogue, visible_ids
 
 pytestmark = pytest.mark.browser
-
-# Debian's chromium; BUFFERLIT_CHROMIUM points elsewhere on machines that keep it elsewhere.
-CHROMIUM = Path(os.environ.get("BUFFERLIT_CHROMIUM", "/usr/bin/chromium"))
-LAUNCH_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-SHOTS = Path("/tmp/bufferlit-shots")
-SIZES = {"desktop": (1280, 900), "phone": (390, 844)}
 
 
 # ---------------------------------------------------------------------------------------------
 # Expected results, from the records
-
-
-@pytest.fixture(scope="session")
-def entries(built_site: tuple[Path, Path]) -> list[Entry]:
-    return tag_papers(load_papers(built_site[1]))
 
 
 def facet_values(entry: Entry) -> dict[str, set[str]]:
@@ -84,61 +62,6 @@ def expected_counts(entries: list[Entry], chosen: dict[str, set[str]], key: str)
     return counts
 
 
-# ---------------------------------------------------------------------------------------------
-# Browser fixtures
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        pytest.skip(f"no chromium at {CHROMIUM} (apt-get install chromium)")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=LAUNCH_ARGS
-        )
-        yield launched
-        launched.close()
-
-
-@pytest.fixture
-def page(browser: Browser, site_url: str) -> Iterator[Page]:
-    """A desktop page that fails the test on a console error or a request to another host."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
-    context.set_default_timeout(10_000)
-    tab = context.new_page()
-    errors: list[str] = []
-    foreign: list[str] = []
-    tab.on(
-        "console", lambda message: errors.append(message.text) if message.type == "error" else None
-    )
-    tab.on("pageerror", lambda error: errors.append(str(error)))
-    # An alert() from a record would mean injected script ran.
-    tab.on("dialog", lambda dialog: (errors.append(f"dialog: {dialog.message}"), dialog.dismiss()))
-
-    def check_request(request: Request) -> None:
-        url = request.url
-        parts = urlsplit(url)
-        if parts.scheme in ("blob", "data"):
-            return
-        if parts.hostname != "127.0.0.1":
-            foreign.append(url)
-
-    tab.on("request", check_request)
-    yield tab
-    context.close()
-    assert not errors, f"console errors: {errors}"
-    assert not foreign, f"requests to other hosts: {foreign}"
-
-
-def visible_ids(tab: Page) -> set[str]:
-    return set(
-        tab.eval_on_selector_all(
-            ".bl-papers > li[data-paper-id]:not([hidden])",
-            "rows => rows.map(row => row.dataset.paperId)",
-        )
-    )
-
-
 def shown_counts(tab: Page, key: str) -> dict[str, int]:
     pairs = tab.eval_on_selector_all(
         f'fieldset[data-facet="{key}"] .bl-facet__value',
@@ -146,11 +69,6 @@ def shown_counts(tab: Page, key: str) -> dict[str, int]:
         " Number(i.querySelector('[data-bl-count]').textContent)])",
     )
     return {value: count for value, count in pairs if count}
-
-
-def open_catalogue(tab: Page, site_url: str, query: str = "") -> None:
-    tab.goto(f"{site_url}catalogue/{query}")
-    tab.wait_for_selector("[data-bl-catalogue][data-bl-ready]")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -339,89 +257,3 @@ def test_hostile_title_is_shown_as_text(page: Page, site_url: str) -> None:
     open_catalogue(page, site_url, "?q=ampersand")
     assert visible_ids(page) == {HOSTILE_ID}
     assert page.text_content(f"[data-paper-id={HOSTILE_ID}] .bl-paper__title") == HOSTILE_TITLE
-
-
-# ---------------------------------------------------------------------------------------------
-# Accessibility and screenshots
-
-
-@pytest.mark.parametrize("path", ["", "catalogue/", "papers/shinn2023reflexion/", "stats/"])
-@pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_axe_finds_no_serious_violations(
-    browser: Browser, site_url: str, path: str, scheme: str
-) -> None:
-    axe_module = pytest.importorskip("axe_playwright_python.sync_playwright")
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, color_scheme=scheme)
-    tab = context.new_page()
-    tab.goto(site_url + path)
-    tab.wait_for_load_state("load")
-    results = axe_module.Axe().run(tab)
-    context.close()
-    serious = [
-        (v["id"], v["impact"], [n["target"] for n in v["nodes"]][:5])
-        for v in results.response["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
-    assert not serious, serious
-
-
-def test_screenshots(browser: Browser, site_url: str) -> None:
-    """Home, catalogue and a paper page at desktop and phone sizes, for a human to look at."""
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    for size, (width, height) in SIZES.items():
-        context = browser.new_context(viewport={"width": width, "height": height})
-        tab = context.new_page()
-        for name, path in (
-            ("home", ""),
-            ("catalogue", "catalogue/?buffer_type=replay"),
-            ("paper", "papers/shinn2023reflexion/"),
-        ):
-            tab.goto(site_url + path)
-            tab.wait_for_load_state("load")
-            shot = SHOTS / f"{name}-{size}.png"
-            tab.screenshot(path=str(shot), full_page=True)
-            assert shot.stat().st_size > 10_000
-        context.close()
-
-
-# ---------------------------------------------------------------------------------------------
-# Without JavaScript, palette toggle, copy button
-
-
-def test_without_javascript_the_whole_list_is_there(
-    browser: Browser, site_url: str, entries: list[Entry]
-) -> None:
-    context = browser.new_context(java_script_enabled=False)
-    tab = context.new_page()
-    tab.goto(f"{site_url}catalogue/?buffer_type=replay")
-    rows = tab.locator(".bl-papers > li[data-paper-id]")
-    assert rows.count() == len(entries)
-    assert tab.locator(".bl-papers > li[hidden]").count() == 0
-    assert tab.locator(f"[data-paper-id={HOSTILE_ID}] .bl-paper__title").is_visible()
-    assert not tab.locator("[data-bl-enhanced]").is_visible()  # buttons that need the script
-    context.close()
-
-
-def test_palette_toggle_still_switches_schemes(page: Page, site_url: str) -> None:
-    open_catalogue(page, site_url)
-    before = page.get_attribute("body", "data-md-color-scheme")
-    page.click("form[data-md-component=palette] label:visible")
-    page.wait_for_function(
-        f"() => document.body.getAttribute('data-md-color-scheme') !== {before!r}"
-    )
-    # The catalogue still filters after the switch.
-    page.check('fieldset[data-facet="stance"] input[value="avoids"]')
-    assert "stance=avoids" in page.url
-
-
-def test_copy_button_copies_the_bibtex(browser: Browser, site_url: str) -> None:
-    context = browser.new_context()
-    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=site_url.rstrip("/"))
-    tab = context.new_page()
-    tab.goto(f"{site_url}papers/shinn2023reflexion/")
-    tab.click("button[data-copy-target=bl-bibtex]")
-    tab.wait_for_function("() => document.querySelector('.bl-copy').textContent === 'Copied'")
-    copied = tab.evaluate("() => navigator.clipboard.readText()")
-    assert copied == tab.text_content("#bl-bibtex")
-    assert [e.key for e in bibtexparser.parse_string(copied).entries] == ["shinn2023reflexion"]
-    context.close()

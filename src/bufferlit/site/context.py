@@ -73,6 +73,19 @@ DOWNLOAD_FILES = ("papers.bib", "papers.ris", "papers.json", "catalogue.csv", "f
 
 
 @dataclass(frozen=True)
+class SiteInfo:
+    """What every page template may show about the site itself."""
+
+    name: str
+    url: str
+    repo_url: str
+    total: int
+    """Number of papers in the catalogue."""
+    docs_pages: frozenset[str]
+    """src_uris of hand-written docs pages, so templates link them only when they exist."""
+
+
+@dataclass(frozen=True)
 class Label:
     """A vocabulary value with its display name (a badge, a facet value, a group)."""
 

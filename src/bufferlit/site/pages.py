@@ -84,14 +84,13 @@ def generate_site(
         make_environment(options.template_overrides),
         addresses.url,
         addresses.relative,
-        {
-            "name": options.site_name,
-            "url": options.site_url,
-            "repo_url": options.repo_url.rstrip("/"),
-            "total": len(views),
-            "docs_pages": options.docs_pages,
-            "type_groups": types,
-        },
+        context.SiteInfo(
+            name=options.site_name,
+            url=options.site_url,
+            repo_url=options.repo_url.rstrip("/"),
+            total=len(views),
+            docs_pages=options.docs_pages,
+        ),
     )
     files: list[GeneratedFile] = []
 

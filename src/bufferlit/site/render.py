@@ -17,6 +17,8 @@ import jinja2
 import yaml
 from markupsafe import Markup
 
+from bufferlit.site.context import SiteInfo
+
 PACKAGE_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 PAGE_TEMPLATES = "pages"
 
@@ -83,7 +85,7 @@ class PageRenderer:
         environment: jinja2.Environment,
         url_of: Callable[[str], str],
         relative: Callable[[str, str], str],
-        site: Mapping[str, Any],
+        site: SiteInfo,
     ) -> None:
         self.environment = environment
         self.url_of = url_of
