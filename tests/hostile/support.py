@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
@@ -127,3 +130,150 @@ HOSTILE: dict[str, Any] = {
         '"><img src=x onerror=alert(6)> ]]> <!-- comment --> \\u003c &lt;script&gt;'
     ),
 }
+
+# A second hostile record: attribute break-outs, comments, CDATA, entities, template objects.
+HOSTILE_TOO: dict[str, Any] = {
+    "title": "\"><svg/onload=window.__pwned=6>'><!--{{ self.__init__.__globals__ }}--> ]]>",
+    "authors": ['Doe, Jane"><script>window.__pwned=7</script>'],
+    "venue": '<a href="javascript:alert(7)">venue</a>',
+    "notes": "&lt;script&gt;alert(8)&lt;/script&gt; &#60;script&#62; {{''.__class__}}",
+    "abstract": "We keep a replay buffer of <style>*{display:none}</style> samples. " * 3,
+}
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def hostile_catalogue(papers: Path) -> Path:
+    """A papers/ folder with the two hostile records and an ordinary one."""
+    papers.mkdir(parents=True, exist_ok=True)
+    (papers / "evil2024markup.yaml").write_text(
+        record(
+            id="evil2024markup",
+            **HOSTILE,
+            doi="10.1002/(SICI)1097-4571(199806)49:8<693::AID-ASI4>3.0.CO;2-O",
+            code=["https://github.com/evil/code?a=1&b=2"],
+        ),
+        encoding="utf-8",
+    )
+    (papers / "evil2025second.yaml").write_text(
+        record(id="evil2025second", year=2025, **HOSTILE_TOO), encoding="utf-8"
+    )
+    (papers / "shinn2023reflexion.yaml").write_text(record(), encoding="utf-8")
+    return papers
+
+
+def build_site_dir(
+    papers: Path, site: Path, config: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    """``bufferlit build`` as a real process, from the repository's mkdocs.yml by default."""
+    return run_module(
+        [
+            "build",
+            "-f",
+            str(config or REPO / "mkdocs.yml"),
+            "--papers",
+            str(papers),
+            "--site-dir",
+            str(site),
+        ],
+        cwd=REPO,
+        timeout=300,
+    )
+
+
+@dataclass
+class Script:
+    attrs: dict[str, str]
+    text: str = ""
+
+
+# Attributes whose value a browser follows or runs.
+URL_ATTRIBUTES = {
+    "href",
+    "src",
+    "action",
+    "formaction",
+    "xlink:href",
+    "poster",
+    "data",
+    "background",
+}
+# Elements the hostile records would create if their Markdown or HTML were interpreted.
+PAYLOAD_ELEMENTS = {("strong", "bold"), ("b", "Bold"), ("td", "col"), ("a", "venue")}
+BAD_SCHEMES = re.compile(r"^(javascript|vbscript|data):", re.IGNORECASE)
+
+
+class PageScan(HTMLParser):
+    """Reads a page as a browser's parser would and lists anything record text could have
+    turned into live markup (``dangers``), with the page's visible text (``text``)."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.text = ""
+        self.title = ""
+        self.scripts: list[Script] = []
+        self.dangers: list[str] = []
+        self._open: list[tuple[str, list[str]]] = []
+        self._firsts: dict[str, str] = {}
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = {name: value or "" for name, value in attrs}
+        for name, value in values.items():
+            if name.startswith("on"):
+                self.dangers.append(f"<{tag} {name}={value[:60]!r}>")
+            cleaned = re.sub(r"[\x00-\x20]", "", value)
+            if name in URL_ATTRIBUTES and BAD_SCHEMES.match(cleaned):
+                self.dangers.append(f"<{tag} {name}={value[:60]!r}>")
+            if name == "srcdoc":
+                self.dangers.append(f"<{tag} srcdoc>")
+        if tag in {"iframe", "frame", "object", "embed", "base", "style"} or (
+            tag == "meta" and values.get("http-equiv", "").lower() == "refresh"
+        ):
+            self.dangers.append(f"<{tag}>")
+        if tag == "img" and values.get("src") == "x":
+            self.dangers.append("<img src=x>")
+        if tag == "script":
+            self.scripts.append(Script(values))
+        self._open.append((tag, []))
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.handle_starttag(tag, attrs)
+        self.handle_endtag(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if not any(name == tag for name, _ in self._open):
+            return
+        while self._open:
+            name, parts = self._open.pop()
+            text = "".join(parts)
+            if name == tag:
+                break
+        else:  # pragma: no cover - guarded above
+            return
+        if self._open:
+            self._open[-1][1].append(text)
+        if tag == "script" and self.scripts:
+            script = self.scripts[-1]
+            script.text = text
+            inline_code = "src" not in script.attrs and "json" not in script.attrs.get("type", "")
+            if inline_code and re.search(r"__pwned|alert\(", text):
+                self.dangers.append(f"<script>{text[:60]!r}")
+        if tag == "title":
+            self.title = text
+        self._firsts.setdefault(tag, text)
+        if (tag, text.strip()) in {
+            ("strong", "bold"),
+            ("b", "Bold"),
+            ("td", "col"),
+            ("a", "venue"),
+        }:
+            self.dangers.append(f"<{tag}>{text}</{tag}>")
+
+    def handle_data(self, data: str) -> None:
+        if self._open:
+            self._open[-1][1].append(data)
+        if not any(name in {"script", "style"} for name, _ in self._open):
+            self.text += data
+
+    def first(self, tag: str) -> str:
+        return self._firsts.get(tag, "")
