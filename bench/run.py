@@ -34,6 +34,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 BENCH = Path(__file__).resolve().parent
 OUT = BENCH / "out"
@@ -45,13 +46,15 @@ class Result:
     stage: str
     seconds: float | None = None
     peak_mb: float | None = None
+    cpu: float | None = None
     note: str = ""
     data: dict[str, object] = field(default_factory=dict)
 
     def row(self) -> str:
         seconds = f"{self.seconds:.2f}" if self.seconds is not None else "–"
+        cpu = f"{self.cpu:.2f}" if self.cpu is not None else "–"
         peak = f"{self.peak_mb:.0f}" if self.peak_mb is not None else "–"
-        return f"| {self.stage} | {seconds} | {peak} | {self.note} |"
+        return f"| {self.stage} | {seconds} | {cpu} | {peak} | {self.note} |"
 
 
 def measure(stage: str, command: list[str], timeout: float, cwd: Path | None = None) -> Result:
@@ -88,16 +91,17 @@ def measure(stage: str, command: list[str], timeout: float, cwd: Path | None = N
         reader.join()
     process.returncode = os.waitstatus_to_exitcode(status)
     peak_mb = usage.ru_maxrss / 1024  # kilobytes on Linux
+    cpu = usage.ru_utime + usage.ru_stime  # the machine is shared: CPU time is steadier
     if timed_out.is_set():
-        return Result(stage, seconds, peak_mb, f"stopped after {timeout:.0f} s (timeout)")
+        return Result(stage, seconds, peak_mb, cpu, f"stopped after {timeout:.0f} s (timeout)")
     if process.returncode != 0:
         tail = (chunks.get("err") or chunks.get("out") or "").strip().splitlines()[-3:]
-        return Result(stage, seconds, peak_mb, f"FAILED (exit {process.returncode}): {tail}")
+        return Result(stage, seconds, peak_mb, cpu, f"FAILED (exit {process.returncode}): {tail}")
     data: dict[str, object] = {}
     lines = (chunks.get("out") or "").strip().splitlines()
     if lines and lines[-1].startswith("{"):
         data = json.loads(lines[-1])
-    return Result(stage, seconds, peak_mb, data=data)
+    return Result(stage, seconds, peak_mb, cpu, data=data)
 
 
 def stage_command(*args: str) -> list[str]:
@@ -193,16 +197,14 @@ def run_size(count: int, seed: int, timeout: float, with_site: bool, reader: boo
             Result(
                 "  load+tag (in process)",
                 float(d["load"]) + float(d["tag"]),  # type: ignore[arg-type]
-                None,
-                f"load {float(d['load']):.2f} s, tag {float(d['tag']):.2f} s",  # type: ignore[arg-type]
+                note=f"load {float(d['load']):.2f} s, tag {float(d['tag']):.2f} s",  # type: ignore[arg-type]
             )
         )
         show(
             Result(
                 "  export (in process)",
                 float(d["export"]),  # type: ignore[arg-type]
-                None,
-                ", ".join(f"{name} {size / 1e6:.1f} MB" for name, size in sizes.items()),
+                note=", ".join(f"{name} {size / 1e6:.1f} MB" for name, size in sizes.items()),
             )
         )
         result.note = "process wall time, imports included; types " + json.dumps(d["buffer_types"])
@@ -250,10 +252,50 @@ def run_size(count: int, seed: int, timeout: float, with_site: bool, reader: boo
             timeout,
         )
         show(result)
-        for name, value in result.data.items():
-            if name != "total":
-                show(Result(f"  {name}", note=str(value)))
+        for name, text in describe_reader(result.data).items():
+            show(Result(f"  {name}", note=text))
     return results
+
+
+def _kb(count: object) -> str:
+    return f"{float(count) / 1024:,.0f} KB"  # type: ignore[arg-type]
+
+
+def describe_reader(data: dict[str, Any]) -> dict[str, str]:
+    """One line per reader measurement (bench/reader.py's JSON)."""
+    lines = {}
+    for page in ("home", "catalogue"):
+        if page in data:
+            d = data[page]
+            lines[f"{page} page"] = (
+                f"{_kb(d['gzip_bytes'])} gzipped ({_kb(d['bytes'])} raw, {d['requests']}"
+                f" requests), usable after {d['usable_ms']} ms; largest (gzip): "
+                + ", ".join(f"{url} {_kb(size)}" for url, size in d["largest_gzip"].items())
+            )
+    if "facet_click" in data:
+        d = data["facet_click"]
+        lines["facet click"] = (
+            f"list updated in {d['max_handler_ms']} ms (worst of {d['clicks']} clicks),"
+            f" next frame {d['max_frame_ms']} ms"
+        )
+    if "material_search" in data:
+        d = data["material_search"]
+        lines["Material search"] = (
+            f"index ready {d['index_ready_ms']} ms after navigation, then first result"
+            f" {d['first_result_ms']} ms after typing; "
+            f"{_kb(d['total_search_gzip_bytes'])} gzipped fetched for search"
+            f" (index + worker, loaded with every page)"
+        )
+    if "pagefind_search" in data:
+        d = data["pagefind_search"]
+        fetched = d["fetched_by_query"]
+        lines["Pagefind search"] = (
+            f"first result {d['first_result_ms']} ms; {_kb(fetched['gzip_bytes'])} gzipped in"
+            f" {fetched['requests']} requests for the query; {d['results']} results, first"
+            f" {d['first_title']!r}; largest: "
+            + ", ".join(f"{url} {_kb(size)}" for url, size in fetched["largest_gzip"].items())
+        )
+    return lines
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -275,23 +317,22 @@ def main(argv: list[str] | None = None) -> None:
         f"Python {platform.python_version()}, sizes {args.sizes}"
         + ("" if with_site else f"; site: {NOT_BUILT}")
     )
-    print("| stage | seconds | peak MB | notes |\n| --- | ---: | ---: | --- |")
+    print("| stage | wall s | CPU s | peak MB | notes |\n| --- | ---: | ---: | ---: | --- |")
     everything: dict[str, list[dict[str, object]]] = {}
     for count in args.sizes:
         results = run_size(count, args.seed, args.timeout, with_site, not args.no_reader)
         timed = [
             r
             for r in results
-            if r.seconds is not None and not r.stage.startswith(" ") and "rebuild" not in r.stage
+            if r.seconds is not None
+            and not r.stage.startswith(" ")
+            and not r.stage.startswith(("rebuild", "reader"))
         ]
         total = sum(r.seconds or 0 for r in timed)
+        cpu = sum(r.cpu or 0 for r in timed)
         peak = max((r.peak_mb or 0 for r in timed), default=0)
-        print(
-            "  "
-            + Result(
-                "total", total, peak, "ingest + validate + load/tag/export + build + search index"
-            ).row()
-        )
+        note = "ingest + validate + load/tag/export + build + search index"
+        print("  " + Result("total", total, peak, cpu, note).row())
         everything[str(count)] = [r.__dict__ for r in results]
     if args.json:
         args.json.write_text(json.dumps(everything, indent=2, default=str) + "\n")
