@@ -8,7 +8,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 import click
 
@@ -51,7 +51,7 @@ class LazyGroup(click.Group):
     """A group whose heavier commands (tagger, MkDocs site) are imported only when run, so
     ``bufferlit validate`` does not pay for importing MkDocs (click's documented pattern)."""
 
-    lazy_commands = {
+    lazy_commands: ClassVar[dict[str, str]] = {
         "tag": "bufferlit.tagger.command:tag_command",
         "build": "bufferlit.site.commands:build_command",
         "serve": "bufferlit.site.commands:serve_command",
