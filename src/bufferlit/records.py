@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -351,9 +351,14 @@ def _choice(enum_type: type[BufferType] | type[Stance]) -> Callable[[Any], str]:
 
 
 def _domain(value: Any) -> str:
+    # Imported here: the tagger package imports this module (tag --check reads records).
+    from bufferlit.tagger.domains import DOMAINS
+
     text = _text(60)(value)
-    if not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", text):
-        raise FieldError(f"{text!r} must be a lowercase slug like 'continual-learning'")
+    if text not in DOMAINS:
+        hint = process.extractOne(text, list(DOMAINS), scorer=fuzz.ratio, score_cutoff=60)
+        suggestion = f"; did you mean {hint[0]!r}?" if hint else f" (one of: {', '.join(DOMAINS)})"
+        raise FieldError(f"{text!r} is not a known domain{suggestion}")
     return text
 
 
@@ -467,14 +472,24 @@ def find_duplicate_titles(
     return [(papers[a], papers[b], score) for (a, b), score in sorted(pairs.items())]
 
 
-def check_catalogue(papers: list[Paper]) -> list[Problem]:
+def check_catalogue(
+    papers: list[Paper], lines: Mapping[str, Mapping[str, int]] | None = None
+) -> list[Problem]:
+    """Problems between records; ``lines`` (record source -> field -> line) places them."""
+
+    def line(paper: Paper, field: str) -> int:
+        return (lines or {}).get(paper.source, {}).get(field, 1)
+
     problems = []
     by_id: dict[str, Paper] = {}
     for paper in papers:
         if paper.id in by_id:
             problems.append(
                 Problem(
-                    paper.source, 1, "id", f"{paper.id!r} is also used by {by_id[paper.id].source}"
+                    paper.source,
+                    line(paper, "id"),
+                    "id",
+                    f"{paper.id!r} is also used by {by_id[paper.id].source}",
                 )
             )
         by_id.setdefault(paper.id, paper)
@@ -482,7 +497,7 @@ def check_catalogue(papers: list[Paper]) -> list[Problem]:
         problems.append(
             Problem(
                 second.source,
-                1,
+                line(second, "title"),
                 "title",
                 f"same paper as {first.source} ({first.id}): titles match at {score:.0f}%;"
                 " merge the two records",
@@ -504,6 +519,7 @@ def read_papers(papers_dir: Path) -> tuple[list[Paper], list[Problem]]:
         return [], [Problem(str(papers_dir), 0, "", "is not a directory of records")]
     papers: list[Paper] = []
     problems: list[Problem] = []
+    lines: dict[str, dict[str, int]] = {}
     display_of = displayer(papers_dir)
     for path in record_paths(papers_dir):
         display = display_of(path)
@@ -515,7 +531,8 @@ def read_papers(papers_dir: Path) -> tuple[list[Paper], list[Problem]]:
         problems.extend(field_problems)
         if paper is not None:
             papers.append(paper)
-    problems.extend(check_catalogue(papers))
+            lines[display] = raw.lines
+    problems.extend(check_catalogue(papers, lines))
     return papers, problems
 
 
