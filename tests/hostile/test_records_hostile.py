@@ -76,7 +76,12 @@ EXPECTED: list[tuple[str, int, str, str]] = [
         r"unknown field; did you mean 'abstract'\?",
     ),
     ("dupid.yaml", 1, "id", r"'shinn2023reflexion' does not match the file name 'dupid.yaml'"),
-    ("shinn2023reflexion.yaml", 1, "title", r"same paper as .*reflexion-again\.yaml"),
+    (
+        "shinn2023reflexion.yaml",
+        line_of(record(), "title"),
+        "title",
+        r"same paper as .*reflexion-again\.yaml",
+    ),
     ("latin1.yaml", 2, "", r"is not valid UTF-8 \(byte \d+\)"),
     ("big.yaml", 4, "abstract", r"makes the record [\d,]+ bytes; a record may be at most"),
     ("empty.yaml", 1, "", "is empty"),
