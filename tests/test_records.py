@@ -53,8 +53,9 @@ def test_a_valid_record_becomes_a_typed_paper(make_catalogue):
         ({"venu": "NeurIPS"}, r": venu: unknown field; did you mean 'venue'\?"),
         ({"doi": "doi.org/10.1/x"}, r": doi: 'doi.org/10.1/x' is not valid"),
         (
-            {"domains": "[Continual Learning]"},
-            r": domains: item 1: 'Continual Learning' must be a lowercase slug",
+            {"domains": "[continual-learnin]"},
+            r": domains: item 1: 'continual-learnin' is not a known domain; did you mean "
+            r"'continual-learning'\?",
         ),
     ],
 )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
+from typing import Literal
 
 
 class BufferType(enum.StrEnum):
@@ -136,7 +137,7 @@ class Tagging:
     stance: Stance
     domains: tuple[str, ...]
     evidence: tuple[Evidence, ...] = ()
-    tagged_by: str = "auto"
+    tagged_by: Literal["auto", "curated"] = "auto"
     """``auto`` (rules) or ``curated`` (the record's curated fields won)."""
 
     @property

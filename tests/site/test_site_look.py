@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import bibtexparser
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page
 
 from bufferlit.model import Entry
@@ -23,12 +24,11 @@ pytestmark = pytest.mark.browser
 def test_axe_finds_no_serious_violations(
     browser: Browser, site_url: str, path: str, scheme: str
 ) -> None:
-    axe_module = pytest.importorskip("axe_playwright_python.sync_playwright")
     context = browser.new_context(viewport={"width": 1280, "height": 900}, color_scheme=scheme)
     tab = context.new_page()
     tab.goto(site_url + path)
     tab.wait_for_load_state("load")
-    results = axe_module.Axe().run(tab)
+    results = Axe().run(tab)
     context.close()
     serious = [
         (v["id"], v["impact"], [n["target"] for n in v["nodes"]][:5])
