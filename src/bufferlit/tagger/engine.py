@@ -247,8 +247,9 @@ class Tagger:
         stance = paper.stance or analysis.stance_for(types[0])
         domains = paper.domains or analysis.domains
         evidence = analysis.evidence_for(types, stance)
-        tagged_by = "curated" if paper.buffer_types else "auto"
-        return Tagging(types, stance, domains, evidence, tagged_by)
+        return Tagging(
+            types, stance, domains, evidence, "curated" if paper.buffer_types else "auto"
+        )
 
 
 def _resolve(
