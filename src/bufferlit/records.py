@@ -184,7 +184,10 @@ def _construct_fields(
         if key_node.tag == "tag:yaml.org,2002:merge":
             problems.append(Problem(display, line, "<<", "YAML merge keys are not allowed"))
             continue
-        loader.construct_object(key_node)  # an object tag on a key is refused here too
+        _, bad_key = _build(loader, key_node)  # an object tag on a key is refused here too
+        if bad_key:
+            problems.append(Problem(display, line, "", f"field name {bad_key}"))
+            continue
         name = str(key_node.value)
         if not name.isprintable():
             problems.append(Problem(display, line, repr(name), "field name is not printable"))
@@ -192,17 +195,26 @@ def _construct_fields(
         if name in lines:
             problems.append(Problem(display, line, name, "given twice in this record"))
         lines.setdefault(name, line)
-        try:
-            data[name] = loader.construct_object(value_node, deep=True)
-        except (ValueError, OverflowError) as error:
-            shown = str(value_node.value)
-            shown = shown if len(shown) <= 40 else shown[:37] + "..."
-            kind = str(value_node.tag).rsplit(":", 1)[-1]
-            reason = str(error).split(":", 1)[0]
-            message = f"{shown!r} is not a valid {kind} ({reason})"
-            problems.append(Problem(display, value_node.start_mark.line + 1, name, message))
+        value, bad_value = _build(loader, value_node)
+        if bad_value:
+            problems.append(Problem(display, value_node.start_mark.line + 1, name, bad_value))
             broken.add(name)
+        else:
+            data[name] = value
     return RawRecord(path, data, lines, frozenset(broken)), problems
+
+
+def _build(loader: yaml.SafeLoader, node: yaml.Node) -> tuple[Any, str]:
+    """The value of one node, or what is wrong with it (a date like 2023-02-30, a number of
+    5,000 digits: YAML's constructor raises ValueError for those, with no line)."""
+    try:
+        return loader.construct_object(node, deep=True), ""
+    except (ValueError, OverflowError) as error:
+        shown = str(node.value)
+        shown = shown if len(shown) <= 40 else shown[:37] + "..."
+        kind = str(node.tag).rsplit(":", 1)[-1]
+        reason = str(error).split(":", 1)[0]
+        return None, f"{shown!r} is not a valid {kind} ({reason})"
 
 
 def _field_at(raw: bytes, offset: int) -> tuple[int, str]:
