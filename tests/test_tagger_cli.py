@@ -101,7 +101,23 @@ def test_check_lists_disagreements_and_exits_1(tmp_path: Path) -> None:
         "a2024replay.yaml: buffer_types: curated hardware, tagger says replay "
         '(evidence replay: "replay buffer")'
     )
-    assert lines[-1] == "1 disagreement in 2 curated records of 2"
+    assert lines[-1] == "1 disagreement in 2 curated records of 2 (1 without a note saying why)"
+
+
+def test_check_passes_an_override_whose_notes_say_why(tmp_path: Path) -> None:
+    papers = tmp_path / "papers"
+    write_record(
+        papers,
+        "a2024replay",
+        "Notes",
+        "We keep a replay buffer.",
+        "buffer_types: [hardware]\nnotes: The buffer lives in on-chip SRAM.\n",
+    )
+    result = run("--check", "--papers", papers)
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0].endswith("tagger says replay (evidence replay: \"replay buffer\") [explained in notes]")
+    assert lines[-1] == "1 disagreement in 1 curated record of 1 (0 without a note saying why)"
 
 
 def test_check_exits_0_when_all_agree(tmp_path: Path) -> None:

@@ -2,7 +2,7 @@
 
 A curator's label always wins on the site; this check only points at records worth a second
 look: a curated primary type the rules would not pick, or a curated stance the text does
-not support. Domains are not checked: they are a soft facet the rules only suggest.
+not support. A disagreement whose record says why in ``notes`` counts as reviewed. Domains are not checked: they are a soft facet the rules only suggest.
 """
 
 from __future__ import annotations
@@ -26,6 +26,11 @@ class Disagreement:
     evidence: tuple[Evidence, ...]
     """What the rules found for their own answer (empty when they found no buffer)."""
 
+    @property
+    def explained(self) -> bool:
+        """A curator who overrides the rules says why in ``notes``; such a record is reviewed."""
+        return bool(self.paper.notes)
+
     def __str__(self) -> str:
         where = self.paper.source or self.paper.id
         found = "; ".join(f'{e.buffer_type.value}: "{e.phrase}"' for e in self.evidence)
@@ -35,7 +40,11 @@ class Disagreement:
                 found = "no phrase says it works without the buffer"
         else:
             found = "evidence " + found
-        return f"{where}: {self.field}: curated {self.curated}, tagger says {self.auto} ({found})"
+        reviewed = " [explained in notes]" if self.explained else ""
+        return (
+            f"{where}: {self.field}: curated {self.curated}, tagger says {self.auto}"
+            f" ({found}){reviewed}"
+        )
 
 
 def disagreements(papers: Iterable[Paper], tagger: Tagger = DEFAULT_TAGGER) -> list[Disagreement]:

@@ -120,6 +120,7 @@ def _check(papers_dir: Path, output_format: str) -> int:
                     "curated": d.curated,
                     "tagger": d.auto,
                     "evidence": evidence_list(d.evidence),
+                    "explained": d.explained,
                 }
                 for d in found
             ]
@@ -128,11 +129,14 @@ def _check(papers_dir: Path, output_format: str) -> int:
         for disagreement in found:
             click.echo(str(disagreement))
         curated = sum(1 for paper in papers if paper.buffer_types or paper.stance)
+        unexplained = sum(1 for d in found if not d.explained)
         click.echo(
             f"{len(found)} disagreement{'s' if len(found) != 1 else ''} "
             f"in {curated} curated record{'s' if curated != 1 else ''} of {len(papers)}"
+            f" ({unexplained} without a note saying why)"
         )
-    return 1 if found else 0
+    # Only an override nobody explained fails the check: explained ones are reviewed.
+    return 1 if any(not d.explained for d in found) else 0
 
 
 def _evaluate(labels_path: Path, output_format: str) -> int:
