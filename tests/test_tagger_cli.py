@@ -116,7 +116,9 @@ def test_check_passes_an_override_whose_notes_say_why(tmp_path: Path) -> None:
     result = run("--check", "--papers", papers)
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
-    assert lines[0].endswith("tagger says replay (evidence replay: \"replay buffer\") [explained in notes]")
+    assert lines[0].endswith(
+        'tagger says replay (evidence replay: "replay buffer") [explained in notes]'
+    )
     assert lines[-1] == "1 disagreement in 1 curated record of 1 (0 without a note saying why)"
 
 

@@ -2,7 +2,8 @@
 
 A curator's label always wins on the site; this check only points at records worth a second
 look: a curated primary type the rules would not pick, or a curated stance the text does
-not support. A disagreement whose record says why in ``notes`` counts as reviewed. Domains are not checked: they are a soft facet the rules only suggest.
+not support. A disagreement whose record says why in ``notes`` counts as reviewed.
+Domains are not checked: they are a soft facet the rules only suggest.
 """
 
 from __future__ import annotations
