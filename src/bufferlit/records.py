@@ -137,7 +137,8 @@ def parse_text(text: str, path: Path, display: str) -> tuple[RawRecord | None, l
         line = mark.line + 1 if mark else 1
         message = " ".join(str(part) for part in (error.context, error.problem) if part)
         if isinstance(error, yaml.constructor.ConstructorError):
-            message = f"YAML tag not allowed ({error.problem})"
+            unknown_tag = "could not determine a constructor" in str(error.problem)
+            message = f"YAML tag not allowed ({error.problem})" if unknown_tag else message
         return fail(f"invalid YAML: {message}", line)
     except yaml.YAMLError as error:
         return fail(f"invalid YAML: {error}")
@@ -209,12 +210,15 @@ def _build(loader: yaml.SafeLoader, node: yaml.Node) -> tuple[Any, str]:
     5,000 digits: YAML's constructor raises ValueError for those, with no line)."""
     try:
         return loader.construct_object(node, deep=True), ""
-    except (ValueError, OverflowError) as error:
+    except yaml.YAMLError:
+        raise
+    except Exception as error:  # PyYAML also fails with AttributeError, KeyError (!!bool x)
         shown = str(node.value)
         shown = shown if len(shown) <= 40 else shown[:37] + "..."
         kind = str(node.tag).rsplit(":", 1)[-1]
         reason = str(error).split(":", 1)[0]
-        return None, f"{shown!r} is not a valid {kind} ({reason})"
+        detail = f" ({reason})" if isinstance(error, ValueError | OverflowError) else ""
+        return None, f"{shown!r} is not a valid {kind}{detail}"
 
 
 def _field_at(raw: bytes, offset: int) -> tuple[int, str]:
