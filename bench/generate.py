@@ -270,12 +270,12 @@ KIND_WEIGHTS = (
     ("none", 10),
     ("avoids", 6),
 )
-CURATED_DOMAINS = (
+CURATED_DOMAINS = (  # from the tagger's closed vocabulary (records refuse others)
     "continual-learning",
     "reinforcement-learning",
     "llm-inference",
-    "computer-architecture",
-    "computer-vision",
+    "hardware",
+    "video",
     "machine-learning",
 )
 JUNK = (
