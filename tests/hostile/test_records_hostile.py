@@ -157,6 +157,10 @@ def test_the_problems_come_quickly_even_with_a_5_mb_abstract(broken_catalogue):
         ("---\nid: other\n", "", r"expected a single document"),
         ("\tvenue: x\n", "", r"invalid YAML"),
         ("venue: !custom x\n", "", r"YAML tag not allowed"),
+        ("notes: !!timestamp id\n", "notes", r"'id' is not a valid timestamp"),
+        ("notes: !!bool maybe\n", "notes", r"'maybe' is not a valid bool"),
+        ("notes: !!omap x\n", "", r"invalid YAML: while constructing an ordered map"),
+        ("? 2023-13-45\n: x\n", "", r"field name '2023-13-45' is not a valid timestamp"),
     ],
 )
 def test_each_odd_value_is_reported_against_its_line(make_catalogue, text, field, message):
@@ -412,6 +416,11 @@ def test_control_characters_in_text_are_refused(make_catalogue, field, before, c
                     "*a ",
                     "!!python/name:os.system ",
                     "!!str ",
+                    "!!timestamp ",
+                    "!!bool ",
+                    "!!float ",
+                    "!!omap ",
+                    "!!binary ",
                     "!!int ",
                     "? ",
                     ": ",
