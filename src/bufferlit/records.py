@@ -529,6 +529,16 @@ def record_paths(papers_dir: Path) -> list[Path]:
     return sorted(path for path in papers_dir.glob("*.yaml"))
 
 
+def _misnamed_records(papers_dir: Path) -> list[Path]:
+    """Files that look like records but would be skipped (x.yml, x.YAML): silently leaving a
+    paper out of the catalogue would lose it."""
+    return sorted(
+        path
+        for path in papers_dir.iterdir()
+        if path.suffix.lower() in {".yml", ".yaml"} and path.suffix != ".yaml"
+    )
+
+
 def read_papers(papers_dir: Path) -> tuple[list[Paper], list[Problem]]:
     """Read and validate every record; never raises for bad input, returns the problems."""
     if not papers_dir.is_dir():
@@ -537,6 +547,9 @@ def read_papers(papers_dir: Path) -> tuple[list[Paper], list[Problem]]:
     problems: list[Problem] = []
     lines: dict[str, dict[str, int]] = {}
     display_of = displayer(papers_dir)
+    for path in _misnamed_records(papers_dir):
+        message = "is not read: a record's file name must end in .yaml"
+        problems.append(Problem(display_of(path), 1, "", message))
     for path in record_paths(papers_dir):
         display = display_of(path)
         raw, parse_problems = parse_record(path, display)
