@@ -180,6 +180,11 @@ def catalogue_lock(papers_dir: Path) -> Iterator[None]:
                 f"{papers_dir} is being written by another bufferlit command "
                 f"(lock {lock_path}); wait for it to finish and try again"
             ) from None
+        # Holding the lock, no writer is running: a temp file left here is from one that was
+        # killed before it could clean up (SIGKILL, power loss). Nothing refers to it.
+        for stale in papers_dir.glob(".*.yaml.*.tmp"):
+            with contextlib.suppress(OSError):
+                stale.unlink()
         try:
             yield
         finally:
