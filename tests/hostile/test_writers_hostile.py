@@ -276,6 +276,8 @@ def test_killing_ingest_midway_leaves_a_valid_catalogue(make_catalogue, tmp_path
     rerun = run_module(["ingest", str(listing), "--papers", str(papers)], timeout=120)
     assert rerun.returncode == 0, rerun.stderr
     assert len(assert_every_record_complete(papers)) == 2 + count
+    # Temp files a killed writer left behind are gone once the next writer holds the lock.
+    assert [name for name in os.listdir(papers) if name.endswith(".tmp")] == []
 
 
 # ---------------------------------------------------------------------------------------------
