@@ -21,7 +21,7 @@ SETTINGS = settings(
     max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 # One problem as printed: file:line: message, where message is "field: ..." for field problems.
-PROBLEM_LINE = re.compile(r"^(?P<file>\S+?\.yaml):(?P<line>\d+): (?P<rest>.+)$")
+PROBLEM_LINE = re.compile(r"^(?P<file>\S+?\.(yaml|yml|YAML)):(?P<line>\d+): (?P<rest>.+)$")
 
 
 def problems_of(papers_dir: Path) -> list[str]:
@@ -57,6 +57,7 @@ BROKEN_CATALOGUE: dict[str, str | bytes] = {
     "empty.yaml": b"",
     "comments.yaml": "# only a comment\n\n",
     "list.yaml": "- id: list\n- title: x\n",
+    "misnamed.yml": record(id="misnamed"),
 }
 # (file, line, field or "", a regex the message must match)
 EXPECTED: list[tuple[str, int, str, str]] = [
@@ -88,6 +89,7 @@ EXPECTED: list[tuple[str, int, str, str]] = [
     ("comments.yaml", 1, "", "is empty"),
     ("list.yaml", 1, "", r"must be a mapping of fields"),
     ("x.yaml", 1, "", "is a directory, not a record file"),
+    ("misnamed.yml", 1, "", r"is not read: a record's file name must end in \.yaml"),
 ]
 
 
