@@ -27,6 +27,7 @@ import threading
 import time
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from playwright.sync_api import Page, sync_playwright
 
@@ -55,15 +56,20 @@ def serve(site: Path) -> tuple[http.server.ThreadingHTTPServer, str]:
 class Traffic:
     """Every response a page received: url -> (bytes, gzipped bytes)."""
 
-    def __init__(self, page: Page) -> None:
+    def __init__(self, page: Page, site: Path) -> None:
         self.files: dict[str, tuple[int, int]] = {}
+        self.site = site
         page.on("response", self._record)
 
     def _record(self, response: Any) -> None:
         try:
             body = response.body()
-        except Exception:  # redirects and aborted requests have no body
-            return
+        except Exception:  # a very large document's body is not kept: read the file served
+            path = self.site / urlsplit(response.url).path.lstrip("/")
+            path = path / "index.html" if path.is_dir() else path
+            if not path.is_file():
+                return
+            body = path.read_bytes()
         self.files[response.url] = (len(body), len(gzip.compress(body, 6)))
 
     def mark(self) -> set[str]:
@@ -80,10 +86,16 @@ class Traffic:
         }
 
 
-def measure_page(browser: Any, base: str, path: str, ready: str | None) -> dict[str, Any]:
+def _not_pagefind(traffic: Traffic) -> set[str]:
+    return {url for url in traffic.files if "/pagefind/" not in url}
+
+
+def measure_page(
+    browser: Any, base: str, site: Path, path: str, ready: str | None
+) -> dict[str, Any]:
     context = browser.new_context()
     page = context.new_page()
-    traffic = Traffic(page)
+    traffic = Traffic(page, site)
     start = time.perf_counter()
     page.goto(base + path, wait_until="load", timeout=120_000)
     if ready:
@@ -128,10 +140,10 @@ def measure_facet(browser: Any, base: str) -> dict[str, Any]:
     }
 
 
-def measure_material_search(browser: Any, base: str, query: str) -> dict[str, Any]:
+def measure_material_search(browser: Any, base: str, site: Path, query: str) -> dict[str, Any]:
     context = browser.new_context()
     page = context.new_page()
-    traffic = Traffic(page)
+    traffic = Traffic(page, site)
     page.goto(base + "/", wait_until="load", timeout=120_000)
     own = traffic.mark()
     page.wait_for_load_state("networkidle", timeout=120_000)
@@ -162,10 +174,10 @@ def measure_material_search(browser: Any, base: str, query: str) -> dict[str, An
     }
 
 
-def measure_pagefind(browser: Any, base: str, query: str) -> dict[str, Any]:
+def measure_pagefind(browser: Any, base: str, site: Path, query: str) -> dict[str, Any]:
     context = browser.new_context()
     page = context.new_page()
-    traffic = Traffic(page)
+    traffic = Traffic(page, site)
     page.goto(base + "/", wait_until="load", timeout=120_000)
     page.wait_for_load_state("networkidle", timeout=120_000)
     before = traffic.mark()
@@ -182,7 +194,8 @@ def measure_pagefind(browser: Any, base: str, query: str) -> dict[str, Any]:
         query,
     )
     page.wait_for_load_state("networkidle", timeout=120_000)
-    fetched = traffic.summary(since=before, base=base)
+    # Only Pagefind's own files: Material's worker may still be fetching its index.
+    fetched = traffic.summary(since=before | _not_pagefind(traffic), base=base)
     context.close()
     return {
         "first_result_ms": round(result["ms"]),
@@ -204,15 +217,17 @@ def main(argv: list[str] | None = None) -> None:
             browser = p.chromium.launch(
                 executable_path="/usr/bin/chromium", headless=True, args=LAUNCH_ARGS
             )
-            out["home"] = measure_page(browser, base, "/", None)
+            out["home"] = measure_page(browser, base, args.site, "/", None)
             out["catalogue"] = measure_page(
-                browser, base, "/catalogue/", "[data-bl-enhanced]:not([hidden])"
+                browser, base, args.site, "/catalogue/", "[data-bl-enhanced]:not([hidden])"
             )
             out["facet_click"] = measure_facet(browser, base)
             if (args.site / "search" / "search_index.json").exists():
-                out["material_search"] = measure_material_search(browser, base, args.query)
+                out["material_search"] = measure_material_search(
+                    browser, base, args.site, args.query
+                )
             if (args.site / "pagefind" / "pagefind.js").exists():
-                out["pagefind_search"] = measure_pagefind(browser, base, args.query)
+                out["pagefind_search"] = measure_pagefind(browser, base, args.site, args.query)
             browser.close()
     finally:
         server.shutdown()
