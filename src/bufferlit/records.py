@@ -8,14 +8,11 @@ them in one go instead of one per run.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
 from rapidfuzz import fuzz, process
 
 from bufferlit.errors import RecordsInvalid
@@ -27,16 +24,18 @@ from bufferlit.model import (
     Problem,
     Stance,
 )
+from bufferlit.recordfile import (
+    MAX_RECORD_BYTES,
+    RawRecord,
+    field_at,
+    parse_record,
+    parse_text,
+)
 
-# The C parser is several times faster; fall back to the pure-Python one where libyaml is absent.
-SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-MAX_RECORD_BYTES = 256 * 1024
 MAX_ABSTRACT_CHARS = 20_000
 MAX_TITLE_CHARS = 500
 MIN_YEAR, MAX_YEAR = 1900, dt.date.today().year + 1
 DUPLICATE_TITLE_SCORE = 95.0
-MAX_DEPTH = 8
 
 # Citation keys (shinn2023reflexion) and title slugs (reflexion-language-agents) both fit.
 ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -48,204 +47,6 @@ DATE_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 FORBIDDEN_CHARACTER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
 URL_UNSAFE = re.compile(r'[<>"`\\{}|^]')
 URL_PATTERN = re.compile(r"^https?://[^\s/?#]+\.[^\s]*$|^https?://[^\s/?#]+\.[^\s/?#]+$")
-
-
-@dataclass(frozen=True)
-class RawRecord:
-    """A parsed YAML mapping with the line of each key, before validation."""
-
-    path: Path
-    data: dict[str, Any]
-    lines: dict[str, int]
-    broken: frozenset[str] = frozenset()
-    """Fields whose value could not be built (already reported)."""
-
-    def line(self, field: str) -> int:
-        return self.lines.get(field, 1)
-
-
-# ---------------------------------------------------------------------------------------------
-# Parsing: bytes -> mapping with line numbers. Refuses what a record never needs: object tags
-# (code execution), aliases (memory blow-up), non-UTF-8 bytes, huge files.
-
-
-def parse_record(path: Path, display: str) -> tuple[RawRecord | None, list[Problem]]:
-    def fail(message: str, line: int = 1) -> tuple[None, list[Problem]]:
-        return None, [Problem(display, line, "", message)]
-
-    if path.is_dir():
-        return fail("is a directory, not a record file")
-    if not path.is_file():
-        # A FIFO would block the reader forever and /dev/zero would never end.
-        return fail("is not a regular file (a pipe, device or broken link?)")
-    try:
-        with path.open("rb") as handle:
-            raw = handle.read(MAX_RECORD_BYTES + 1)
-            size = max(len(raw), os.fstat(handle.fileno()).st_size)
-    except OSError as error:
-        return fail(f"cannot be read: {error.strerror}")
-    if len(raw) > MAX_RECORD_BYTES:
-        line, field = _field_at(raw, MAX_RECORD_BYTES)
-        return None, [
-            Problem(
-                display,
-                line,
-                field,
-                f"makes the record {size:,} bytes; a record may be at most"
-                f" {MAX_RECORD_BYTES:,} bytes",
-            )
-        ]
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as error:
-        line = raw[: error.start].count(b"\n") + 1
-        return fail(f"is not valid UTF-8 (byte {error.start})", line)
-    return parse_text(text, path, display)
-
-
-def parse_text(text: str, path: Path, display: str) -> tuple[RawRecord | None, list[Problem]]:
-    """Parse the text of a record (already read and decoded) into fields with their lines."""
-
-    def fail(message: str, line: int = 1) -> tuple[None, list[Problem]]:
-        return None, [Problem(display, line, "", message)]
-
-    if not text.strip() or all(
-        not ln.strip() or ln.lstrip().startswith("#") for ln in text.splitlines()
-    ):
-        return fail("is empty; expected a mapping of fields (see schema/paper.schema.json)")
-
-    loader = SafeLoader(text)
-    try:
-        deep_line = _too_deep(text)
-        if deep_line:
-            return fail(
-                f"lists or mappings nested more than {MAX_DEPTH} deep; a record needs two levels",
-                deep_line,
-            )
-        node = loader.get_single_node()
-        if node is None:
-            return fail("is empty; expected a mapping of fields")
-        if not isinstance(node, yaml.MappingNode):
-            return fail("must be a mapping of fields (key: value)", node.start_mark.line + 1)
-        # An alias is always written with '*': without one there is nothing to look for.
-        alias_line = _first_alias(node) if "*" in text else 0
-        if alias_line:
-            return fail("YAML anchors and aliases are not allowed in records", alias_line)
-        return _construct_fields(loader, node, path, display)
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        line = mark.line + 1 if mark else 1
-        message = " ".join(str(part) for part in (error.context, error.problem) if part)
-        if isinstance(error, yaml.constructor.ConstructorError):
-            unknown_tag = "could not determine a constructor" in str(error.problem)
-            message = f"YAML tag not allowed ({error.problem})" if unknown_tag else message
-        return fail(f"invalid YAML: {message}", line)
-    except yaml.YAMLError as error:
-        return fail(f"invalid YAML: {error}")
-    finally:
-        loader.dispose()
-
-
-def _too_deep(text: str) -> int:
-    """Line where lists/mappings first nest deeper than MAX_DEPTH, or 0.
-
-    Checked on the parser's events (a flat loop) before composing: libyaml's composer recurses
-    in C, and a line of 100,000 ``- `` crashes the whole process with a segmentation fault.
-    """
-    loader = SafeLoader(text)
-    depth = 0
-    try:
-        while loader.check_event():
-            event = loader.get_event()  # type: ignore[no-untyped-call]
-            if isinstance(event, yaml.SequenceStartEvent | yaml.MappingStartEvent):
-                depth += 1
-                if depth > MAX_DEPTH:
-                    return event.start_mark.line + 1 if event.start_mark else 1
-            elif isinstance(event, yaml.SequenceEndEvent | yaml.MappingEndEvent):
-                depth -= 1
-    finally:
-        loader.dispose()
-    return 0
-
-
-def _construct_fields(
-    loader: yaml.SafeLoader, node: yaml.MappingNode, path: Path, display: str
-) -> tuple[RawRecord, list[Problem]]:
-    """The record's fields, each value built on its own so that a value the constructor
-    rejects (``2023-02-30``, a 5,000-digit number) is reported against its own field."""
-    data: dict[str, Any] = {}
-    lines: dict[str, int] = {}
-    broken: set[str] = set()
-    problems: list[Problem] = []
-    for key_node, value_node in node.value:
-        line = key_node.start_mark.line + 1
-        if not isinstance(key_node, yaml.ScalarNode):
-            problems.append(Problem(display, line, "", "a field name must be plain text"))
-            continue
-        if key_node.tag == "tag:yaml.org,2002:merge":
-            problems.append(Problem(display, line, "<<", "YAML merge keys are not allowed"))
-            continue
-        _, bad_key = _build(loader, key_node)  # an object tag on a key is refused here too
-        if bad_key:
-            problems.append(Problem(display, line, "", f"field name {bad_key}"))
-            continue
-        name = str(key_node.value)
-        if not name.isprintable():
-            problems.append(Problem(display, line, repr(name), "field name is not printable"))
-            continue
-        if name in lines:
-            problems.append(Problem(display, line, name, "given twice in this record"))
-        lines.setdefault(name, line)
-        value, bad_value = _build(loader, value_node)
-        if bad_value:
-            problems.append(Problem(display, value_node.start_mark.line + 1, name, bad_value))
-            broken.add(name)
-        else:
-            data[name] = value
-    return RawRecord(path, data, lines, frozenset(broken)), problems
-
-
-def _build(loader: yaml.SafeLoader, node: yaml.Node) -> tuple[Any, str]:
-    """The value of one node, or what is wrong with it (a date like 2023-02-30, a number of
-    5,000 digits: YAML's constructor raises ValueError for those, with no line)."""
-    try:
-        return loader.construct_object(node, deep=True), ""
-    except yaml.YAMLError:
-        raise
-    except Exception as error:  # PyYAML also fails with AttributeError, KeyError (!!bool x)
-        shown = str(node.value)
-        shown = shown if len(shown) <= 40 else shown[:37] + "..."
-        kind = str(node.tag).rsplit(":", 1)[-1]
-        reason = str(error).split(":", 1)[0]
-        detail = f" ({reason})" if isinstance(error, ValueError | OverflowError) else ""
-        return None, f"{shown!r} is not a valid {kind}{detail}"
-
-
-def _field_at(raw: bytes, offset: int) -> tuple[int, str]:
-    """Line and top-level field of the record text at byte ``offset`` (best effort)."""
-    head = raw[:offset]
-    keys = list(re.finditer(rb"^([A-Za-z_][A-Za-z0-9_-]*)[ \t]*:", head, re.MULTILINE))
-    if not keys:
-        return head.count(b"\n") + 1, ""
-    last = keys[-1]
-    return head[: last.start()].count(b"\n") + 1, last[1].decode("ascii")
-
-
-def _first_alias(root: yaml.Node) -> int:
-    """Line of the first node reached twice (an alias), or 0. Visits each node once."""
-    seen: set[int] = set()
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        if id(node) in seen:
-            return node.start_mark.line + 1
-        seen.add(id(node))
-        if isinstance(node, yaml.MappingNode):
-            for key, value in node.value:
-                stack.extend((key, value))
-        elif isinstance(node, yaml.SequenceNode):
-            stack.extend(node.value)
-    return 0
 
 
 # ---------------------------------------------------------------------------------------------
@@ -572,7 +373,7 @@ def check_record_text(text: str, path: Path, display: str | None = None) -> list
     display = _display(path) if display is None else display
     size = len(text.encode("utf-8", "surrogatepass"))
     if size > MAX_RECORD_BYTES:
-        line, field = _field_at(text.encode("utf-8", "surrogatepass"), MAX_RECORD_BYTES)
+        line, field = field_at(text.encode("utf-8", "surrogatepass"), MAX_RECORD_BYTES)
         message = f"makes the record {size:,} bytes; at most {MAX_RECORD_BYTES:,} allowed"
         return [Problem(display, line, field, message)]
     raw, problems = parse_text(text, path, display)

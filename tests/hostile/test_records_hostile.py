@@ -15,7 +15,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from tests.hostile.support import bare_record, record, run_cli, run_module
 
-from bufferlit.records import MAX_RECORD_BYTES, load_papers, read_papers
+from bufferlit.recordfile import MAX_RECORD_BYTES
+from bufferlit.records import load_papers, read_papers
 
 SETTINGS = settings(
     max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]

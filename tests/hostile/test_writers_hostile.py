@@ -24,7 +24,8 @@ import bufferlit.writer
 from bufferlit.bibimport import import_bib
 from bufferlit.errors import BufferlitError
 from bufferlit.ingest import ingest_listing
-from bufferlit.records import load_papers, parse_text, read_papers, validate_record
+from bufferlit.recordfile import parse_text
+from bufferlit.records import load_papers, read_papers, validate_record
 from bufferlit.writer import dump_record, paper_fields
 
 WORDS = (
