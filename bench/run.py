@@ -315,7 +315,7 @@ def main(argv: list[str] | None = None) -> None:
         f"bufferlit scale benchmark: {os.cpu_count()} cores, "
         f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB, "
         f"Python {platform.python_version()}, sizes {args.sizes}"
-        + ("" if with_site else f"; site: {NOT_BUILT}")
+        + ("" if with_site else "; site stages skipped" if args.no_site else f"; site: {NOT_BUILT}")
     )
     print("| stage | wall s | CPU s | peak MB | notes |\n| --- | ---: | ---: | ---: | --- |")
     everything: dict[str, list[dict[str, object]]] = {}
