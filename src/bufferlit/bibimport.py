@@ -7,6 +7,7 @@ non-empty field is never replaced unless ``overwrite`` is asked for, and the cur
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -93,16 +94,24 @@ def read_bib(path: Path) -> tuple[list[BibEntry], list[Problem]]:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as error:
         raise BufferlitError(f"{path}: cannot read BibTeX file: {error}") from None
-    library = bibtexparser.parse_string(  # type: ignore[attr-defined]
-        text,
-        append_middleware=[
-            # Braced groups are kept through decoding so that "{Barnes and Noble}" is still
-            # one name when the authors are split; _name drops the braces afterwards.
-            bib_middlewares.LatexDecodingMiddleware(keep_braced_groups=True),
-            bib_middlewares.SeparateCoAuthors(),
-            bib_middlewares.SplitNameParts(),
-        ],
-    )
+    # bibtexparser logs each failed block itself, with 0-based line numbers; they are reported
+    # below, once, with the real line.
+    parser_log = logging.getLogger("bibtexparser")
+    level = parser_log.level
+    parser_log.setLevel(logging.CRITICAL)
+    try:
+        library = bibtexparser.parse_string(  # type: ignore[attr-defined]
+            text,
+            append_middleware=[
+                # Braced groups are kept through decoding so that "{Barnes and Noble}" is still
+                # one name when the authors are split; _name drops the braces afterwards.
+                bib_middlewares.LatexDecodingMiddleware(keep_braced_groups=True),
+                bib_middlewares.SeparateCoAuthors(),
+                bib_middlewares.SplitNameParts(),
+            ],
+        )
+    finally:
+        parser_log.setLevel(level)
     problems = [
         Problem(
             str(path), (block.start_line or 0) + 1, "", f"cannot parse BibTeX: {_reason(block)}"
