@@ -150,7 +150,11 @@ def _swap_into_place(staging: Path, target: Path) -> None:
     target.rename(retired)
     try:
         staging.rename(target)
-    except OSError as error:
-        retired.rename(target)  # put the old site back before reporting
-        raise BuildFailed(f"could not move the new site into {target}: {error}") from error
+    except BaseException as error:
+        # Ctrl-C or a failed rename between the two renames: put the old site back first.
+        if not target.exists():
+            retired.rename(target)
+        if isinstance(error, OSError):
+            raise BuildFailed(f"could not move the new site into {target}: {error}") from error
+        raise
     shutil.rmtree(retired, ignore_errors=True)
