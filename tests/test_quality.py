@@ -1,0 +1,33 @@
+"""Lint and strict typing are part of the suite, so CI fails when either slips."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+
+from tests.helpers import REPO
+
+
+def test_ruff_finds_nothing_in_src_tests_and_bench():
+    ruff = shutil.which("ruff")
+    assert ruff, "ruff is a dev dependency: pip install '.[dev]'"
+    result = subprocess.run(
+        [ruff, "check", "src", "tests", "bench"], cwd=REPO, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_mypy_strict_is_clean_on_src():
+    result = subprocess.run(
+        [sys.executable, "-m", "mypy"], cwd=REPO, capture_output=True, text=True, timeout=600
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_no_module_grows_past_about_400_lines():
+    sizes = {
+        path.relative_to(REPO).as_posix(): len(path.read_text().splitlines())
+        for path in (REPO / "src/bufferlit").rglob("*.py")
+    }
+    assert {name: n for name, n in sizes.items() if n > 420} == {}
