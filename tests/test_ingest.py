@@ -175,3 +175,16 @@ def test_rekey_keeps_the_older_key_and_suffixes_the_newer(tmp_path):
     assert (papers_dir / "shinn2023reflexion.yaml").exists()
     assert not (papers_dir / "shinn-reflexion-two.yaml").exists()
     assert len(load_papers(papers_dir)) == 41
+
+
+def test_titles_in_other_scripts_are_not_mistaken_for_each_other(tmp_path):
+    abstract = (
+        "An abstract long enough to be taken for one. It has two sentences, and it talks about"
+        " a replay buffer for a while so that the listing parser sees an abstract."
+    )
+    listing = tmp_path / "l.txt"
+    listing.write_text(f"记忆缓冲区的研究\n{abstract}\nΜνήμη και ρυθμιστές\n{abstract}\n")
+    report = ingest_listing(listing, tmp_path / "papers", today=TODAY)
+    assert (len(report.new), len(report.present)) == (2, 0)
+    again = ingest_listing(listing, tmp_path / "papers", today=TODAY)
+    assert (len(again.new), len(again.present)) == (0, 2)

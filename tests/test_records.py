@@ -166,3 +166,17 @@ def test_every_committed_record_is_valid_and_complete():
         jsonschema.validate(data, schema)
         first_line = (REPO / "papers" / f"{paper.id}.yaml").read_text().splitlines()[0]
         assert first_line == "# yaml-language-server: $schema=../schema/paper.schema.json"
+
+
+@pytest.mark.parametrize(
+    "nested",
+    [
+        "code:\n" + "".join(" " * i + "-\n" for i in range(1, 12)),  # one space per level
+        "notes:\n a:\n  b:\n   c:\n    d:\n     e:\n      f:\n       g:\n        h: x\n",
+        "code: [[[[[[[[[x]]]]]]]]]\n",
+    ],
+)
+def test_deep_nesting_is_refused_without_shortcuts(make_catalogue, nested):
+    papers_dir = make_catalogue({"shinn2023reflexion.yaml": record() + nested})
+    [problem] = problems_of(papers_dir)
+    assert "nested more than 8 deep" in problem

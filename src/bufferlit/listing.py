@@ -73,10 +73,14 @@ def _kind(line: str) -> str:
     if len(line) >= MIN_ABSTRACT_CHARS and (line.count(". ") >= 1 or len(line) > MAX_TITLE_CHARS):
         return "abstract"
     words = line.split()
+    # Scripts written without spaces (Chinese, Japanese) make one-"word" titles.
+    unspaced = not line.isascii() and re.search(r"[^\W\d_]{4}", line)
     if (
-        MIN_TITLE_CHARS <= len(line) <= MAX_TITLE_CHARS
-        and 2 <= len(words) <= MAX_TITLE_WORDS
-        and re.search(r"[A-Za-z]{2}", line)
+        (MIN_TITLE_CHARS <= len(line) or unspaced)
+        and len(line) <= MAX_TITLE_CHARS
+        and (2 <= len(words) or unspaced)
+        and len(words) <= MAX_TITLE_WORDS
+        and re.search(r"[^\W\d_]{2}", line)
     ):
         return "title"
     return "garbage"

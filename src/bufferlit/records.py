@@ -256,7 +256,8 @@ def validate_record(raw: RawRecord, display: str) -> tuple[Paper | None, list[Pr
 
 
 def normalise_title(title: str) -> str:
-    return " ".join(re.findall(r"[a-z0-9]+", title.casefold()))
+    """Words of the title, case and punctuation dropped (letters of any script kept)."""
+    return " ".join(re.findall(r"[^\W_]+", title.casefold()))
 
 
 def find_duplicate_titles(
