@@ -76,9 +76,9 @@ def _kind(line: str) -> str:
     # Scripts written without spaces (Chinese, Japanese) make one-"word" titles.
     unspaced = not line.isascii() and re.search(r"[^\W\d_]{4}", line)
     if (
-        (MIN_TITLE_CHARS <= len(line) or unspaced)
+        (len(line) >= MIN_TITLE_CHARS or unspaced)
         and len(line) <= MAX_TITLE_CHARS
-        and (2 <= len(words) or unspaced)
+        and (len(words) >= 2 or unspaced)
         and len(words) <= MAX_TITLE_WORDS
         and re.search(r"[^\W\d_]{2}", line)
     ):
