@@ -129,6 +129,43 @@ def test_two_generic_mentions_make_a_buffer_paper() -> None:
     assert tagging.buffer_types == (STREAMING,)
 
 
+def test_storing_nothing_is_avoids_unless_the_paper_replays_generated_data() -> None:
+    avoids = tag_text(CL, "Old edits survive without storing or replaying any previous examples.")
+    assert (avoids.buffer_type, avoids.stance) == (REPLAY, Stance.AVOIDS)
+    generative = tag_text(
+        CL, "Without storing any real images, we replay synthetic features of old classes."
+    )
+    assert (generative.buffer_type, generative.stance) == (REPLAY, Stance.USES)
+    titled = tag_text(
+        "Experience Replay for Continual Learning",
+        "Fine-tuning without replaying old samples forgets. We keep a replay buffer.",
+    )
+    assert titled.stance is Stance.USES
+
+
+@pytest.mark.parametrize(
+    ("title", "abstract", "expected"),
+    [
+        (
+            "Scratchpad Memory for Tool-Using Agents",
+            "The agent keeps a scratchpad that is inserted into every prompt.",
+            KV,
+        ),
+        (
+            "Scratchpad Memory Allocation for Embedded Processors",
+            "We allocate data to the scratchpad of embedded processors.",
+            HARDWARE,
+        ),
+        ("Fused Kernels", "We stage tiles in shared memory and keep sums in registers.", HARDWARE),
+        ("LiDAR Odometry", "We keep a sliding local map of recent scans in real time.", STREAMING),
+    ],
+)
+def test_the_field_decides_scratchpads_shared_memory_and_local_maps(
+    title: str, abstract: str, expected: BufferType
+) -> None:
+    assert tag_text(title, abstract).buffer_type is expected
+
+
 def test_the_earlier_rule_wins_where_two_match() -> None:
     # "rehearsal-free" (avoids) and "rehearsal" (uses) both match at the same place.
     analysis = Tagger().analyse("Rehearsal-free learning", "")

@@ -100,10 +100,12 @@ TERMS: list[Term] = [
     # --- continual learning
     Term("continual-learning", 3, patterns=(
         r"continual(?:ly)? learn\w*", r"lifelong", r"(?:class|task|domain|accent) incremental",
-        r"incremental learning", r"catastrophic(?:ally)? forget\w*",
+        r"incremental (?:learn\w*|detection|segmentation|classification)",
+        r"catastrophic(?:ally)? forget\w*",
     )),
     Term("continual-learning", 1, patterns=(
         r"forgetting", r"forgets?", r"rehears\w*", r"exemplars?",
+        r"sequential (?:edits?|editing|tasks?)",
     )),
     # "A non-stationary stream of classes" is continual learning, not a streaming buffer:
     # listed before the streaming words so that it consumes "stream".
@@ -126,10 +128,11 @@ TERMS: list[Term] = [
     # --- LLM agents, inference, NLP
     Term("llm-agents", 3, patterns=(
         r"(?:language|llm|generative|autonomous|web) agents?", r"agentic", r"agent tasks?",
+        r"tool (?:use|using|calls?|calling|augmented)", r"function calling",
     )),
     # A bare "agent" may be an RL agent: it votes for the domain but suggests nothing.
     Term("llm-agents", 1, suggests=None, patterns=(
-        r"agents?", r"web navigation", r"tool use",
+        r"agents?", r"web navigation",
     )),
     Term("llm-inference", 3, patterns=(
         r"(?:llm|model) (?:inference|serving)", r"serving (?:systems?|engines?)",
@@ -172,10 +175,12 @@ TERMS: list[Term] = [
     )),
     Term("tracking-mapping", 3, patterns=(
         r"object tracking", r"multi object tracking", r"trackers?", r"slam", r"hd mapping",
-        r"hd maps?", r"odometry",
+        r"hd maps?", r"odometry", r"lidars?", r"pose graphs?", r"loop closures?", r"submaps?",
+        r"imus?",
     )),
     Term("tracking-mapping", 2, patterns=(
-        r"track(?:s|ing|ed)", r"mapping", r"localization",
+        r"track(?:s|ing|ed)", r"mapping", r"locali[sz]\w*", r"point clouds?", r"key ?frames?",
+        r"radars?", r"inertial", r"rgb d",
     )),
     Term("speech", 3, patterns=(
         r"speech", r"asr", r"audio", r"voice", r"utterances?",
@@ -198,20 +203,22 @@ TERMS: list[Term] = [
         r"accelerators?", r"microcontrollers?", r"mcus?", r"fpgas?", r"asics?", r"npus?",
         r"tpus?", r"processing in memory", r"pim", r"sram", r"stt ram", r"dram", r"hbm",
         r"on chip", r"off chip", r"systolic", r"dataflow", r"dimms?", r"memory controllers?",
-        r"dma",
+        r"dma", r"embedded (?:systems?|devices?|processors?|platforms?)",
     )),
     Term("hardware", 1, patterns=(
         r"hardware", r"chips?", r"energy", r"cores?", r"multicore", r"bank",
     )),
     Term("gpu-systems", 3, patterns=(
         r"gpus?", r"cuda", r"offload\w*", r"ssds?", r"pinned", r"multi gpu", r"file systems?",
-        r"flash", r"pcie", r"nvme",
+        r"flash", r"pcie", r"nvme", r"triton", r"tensor cores?", r"thread blocks?",
+        r"warp level", r"(?:a|h|v)100s?",
     )),
     Term("gpu-systems", 2, patterns=(
         r"cpus?", r"kernels?", r"system memory", r"distributed",
     )),
     Term(None, 1, suggests=HARDWARE, patterns=(
-        r"bandwidth", r"latency", r"throughput",
+        r"bandwidth", r"latency", r"throughput", r"tiles?", r"tiled", r"tiling", r"processors?",
+        r"compilers?",
     )),
     Term("networking", 3, patterns=(
         r"network stacks?", r"packets?", r"nics?", r"tcp", r"voip", r"voice over ip",
@@ -236,7 +243,7 @@ TERMS: list[Term] = [
     )),
     Term("neuroscience", 3, patterns=(
         r"brain", r"neuroscience", r"cognitive", r"cognition", r"hippocamp\w*", r"spiking",
-        r"working memory", r"psycholog\w*", r"participants",
+        r"psycholog\w*", r"participants",
     )),
     Term("neuroscience", 1, patterns=(
         r"perception",

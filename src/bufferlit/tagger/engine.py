@@ -15,7 +15,10 @@ How a text is tagged, in order:
    reach ``SECONDARY_RATIO`` of the best. No type => ``none`` (so one passing mention of a
    "memory buffer" does not make a paper a buffer paper).
 4. Stance is ``avoids`` when an avoids phrase (rehearsal-free, without a memory buffer, ...)
-   is evidence for the primary type. A ``none`` paper is ``uses`` by convention: the stance
+   is evidence for the primary type, except that a phrase saying only that no real data is
+   stored (``stores_nothing``) yields to generative replay (``synthetic``) in its sentence,
+   the title or the paper's own contribution, and to a specific (weight >= 2) phrase for the
+   same buffer in the title. A ``none`` paper is ``uses`` by convention: the stance
    facet only means something for a real buffer type.
 5. Evidence: for each type, its strongest match (an avoids match first when the stance is
    avoids), with the sentence, the phrase exactly as written and its offset in the sentence.
@@ -104,6 +107,9 @@ class Hit(NamedTuple):
     """The phrase as written in ``sentence``."""
     start: int
     """Offset of ``phrase`` in ``sentence``."""
+    own: bool
+    """In the title or in a sentence presenting the paper's own work."""
+    title: bool
 
     @property
     def evidence(self) -> Evidence:
@@ -130,9 +136,26 @@ class Analysis:
         return (ranked[0], *(t for t in ranked[1:] if self.scores[t] >= SECONDARY_RATIO * best))
 
     def stance_for(self, buffer_type: BufferType) -> Stance:
-        if buffer_type is not BufferType.NONE and any(
-            hit.avoids and hit.type is buffer_type for hit in self.hits
-        ):
+        if buffer_type is BufferType.NONE:
+            return Stance.USES
+        hits = [hit for hit in self.hits if hit.type is buffer_type]
+        # Buffers the paper uses all the same: generative replay in the title, its own work
+        # or the same sentence ("without storing old images, we replay generated ones"), or a
+        # specific phrase in the title ("Experience Replay for ..." that says "fine-tuning
+        # without replaying old samples forgets").
+        used = [
+            hit
+            for hit in hits
+            if not hit.avoids
+            and hit.rule.weight >= 2
+            and (hit.title or (hit.rule.synthetic and hit.own))
+        ]
+        same_sentence = {hit.sentence for hit in hits if hit.rule.synthetic}
+        for hit in hits:
+            if not hit.avoids:
+                continue
+            if hit.rule.stores_nothing and (used or hit.sentence in same_sentence):
+                continue
             return Stance.AVOIDS
         return Stance.USES
 
@@ -224,16 +247,18 @@ class Tagger:
                 start, end = spans[sentence]
                 sentence_text = text[start:end]
                 weight = rule.weight * factor
-                if factor == 1.0:
+                in_title = own = factor != 1.0
+                if not own:
                     if sentence not in contribution:
                         # scanned[start] is the character before the sentence (a separator).
                         about = scanned[start : end + 1]
                         contribution[sentence] = _is_contribution(sentence_text, about, name)
                     if contribution[sentence]:
                         weight *= CONTRIBUTION_FACTOR
+                        own = True
                 scores[buffer_type] += weight
                 phrase = text[phrase_start:phrase_end]  # as written, not lowercased
-                where = (sentence_text, phrase, phrase_start - start)
+                where = (sentence_text, phrase, phrase_start - start, own, in_title)
                 hits.append(Hit(buffer_type, weight, rule.avoids, rule, order, *where))
         return Analysis(tuple(hits), scores, _choose_domains(domain_scores))
 

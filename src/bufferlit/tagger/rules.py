@@ -51,6 +51,14 @@ class Phrase:
     why: str = ""
     domain: str | None = None
     """A domain this phrase also votes for, with its weight."""
+    stores_nothing: bool = False
+    """An avoids phrase that only says no real data is kept ("without storing old images").
+    Generative replay keeps nothing real either: a ``synthetic`` phrase of the same type in
+    the same sentence, the title or the paper's own contribution makes the stance ``uses``;
+    so does a specific phrase for the buffer in the title ("Experience Replay for ..."
+    mentioning that "fine-tuning without replaying old samples forgets")."""
+    synthetic: bool = False
+    """Replay of generated data (generative replay, pseudo-rehearsal): see ``stores_nothing``."""
 
     @property
     def pattern(self) -> str:
@@ -91,15 +99,35 @@ PHRASES: list[Phrase] = [
         r"without (?:a |any |the |an )?(?:explicit )?(?:rehearsal|replay|exemplar|episodic) "
         r"(?:buffers?|memor(?:y|ies)|sets?)",
     )),
-    Phrase(REPLAY, 3, avoids=True, why="says it keeps no past examples", patterns=(
-        r"without (?:buffering|storing|keeping|retaining|saving|replaying|rehearsing) "
-        r"(?:any )?(?:of )?(?:the )?(?:past |old |previous |prior |raw )?"
-        r"(?:examples|samples|data|exemplars|instances|experiences?)",
+    Phrase(REPLAY, 3, avoids=True, domain="continual-learning",
+           why="says it keeps no replay memory", patterns=(
+        r"(?:no|zero) (?:rehearsal|replay|exemplar|episodic) (?:buffers?|memor(?:y|ies)|sets?)",
+    )),
+    # "without storing or replaying any previous edit examples", "does not store any samples
+    # from earlier tasks", "without access to data from previous sites": a negation, one or
+    # two verbs of keeping, then past data (a time word may carry one free word: "previous
+    # edit examples"). Generative replay also stores nothing real: see ``stores_nothing``.
+    Phrase(REPLAY, 3, avoids=True, stores_nothing=True, domain="continual-learning",
+           why="says it keeps no past examples", patterns=(
+        r"(?:without|never|not|cannot|nor) (?:need(?:ing)? to |hav(?:e|ing) to )?"
+        r"(?:buffer|stor|keep|kept|retain|sav|replay|rehears|revisit|reus)\w*"
+        r"(?:,? (?:or|and|nor) "
+        r"(?:buffer|stor|keep|kept|retain|sav|replay|rehears|revisit|reus)\w*)?"
+        r" (?:any )?(?:of )?(?:the )?"
+        r"(?:(?:past|old|previous|prior|earlier|raw|real|original|historical) (?:[\w'-]+\s+)?)?"
+        r"(?:examples|samples|data|exemplars|instances|experiences?|images|inputs|utterances|"
+        r"sentences|requests|edits|records)",
+        r"without (?:any )?(?:memory |experience |data )?(?:replay|rehearsal)",
+        r"(?:without|no) (?:any )?access to (?:any )?(?:the )?"
+        r"(?:(?:past|old|previous|prior|earlier) (?:[\w'-]+\s+)?(?:examples|samples|data|images)|"
+        r"(?:examples|samples|data|images) (?:from|of) (?:the )?(?:past|old|previous|prior|"
+        r"earlier))",
         r"(?:no|zero) (?:rehearsal |replay |episodic )?(?:memory|buffer) of "
         r"(?:past|old|previous|prior) (?:samples|examples|data)",
         r"no stored (?:samples|examples|exemplars)",
-        r"(?:keeps?|stores?|retains?|needs?|requires?) no (?:rehearsal |replay |episodic )?"
-        r"(?:memory|memories|buffers?|exemplars|past samples)",
+        r"(?:keeps?|keeping|stores?|storing|retains?|needs?|requires?|uses?|using) no "
+        r"(?:rehearsal |replay |episodic |exemplar )?"
+        r"(?:memory|memories|buffers?|exemplars|past samples)(?! overhead| footprint| cost)",
     )),
     Phrase(REPLAY, 3, avoids=True, why="learns from new data only (learning without forgetting)",
            patterns=(
@@ -120,10 +148,17 @@ PHRASES: list[Phrase] = [
         r"limitations (?:like|such as|of) (?:[\w-]+\s+){0,4}?(?:memory )?buffers?",
     )),
     # --- replay: stored samples replayed in training.
+    Phrase(REPLAY, 3, synthetic=True, domain="continual-learning",
+           why="replay of generated or derived data", patterns=(
+        r"(?:generative|pseudo|feature|latent) (?:experience )?replay", r"pseudo rehearsal",
+        r"(?:replay|rehears)\w* (?:[\w-]+\s+){0,2}?(?:synthetic|synthesi[sz]ed|generated|pseudo)",
+        r"(?:generat|synthesi[sz])\w* (?:[\w-]+\s+){0,3}?(?:samples|features|images|data) of "
+        r"(?:old|earlier|previous|past|prior)",
+    )),
     Phrase(REPLAY, 3, why="the replay buffer itself", patterns=(
         r"experience replay",
-        r"(?:prioriti[sz]ed|hindsight|generative|episodic|pseudo) (?:experience )?replay",
-        r"pseudo rehearsal", r"(?:replay|rehearsal) (?:buffers?|memor(?:y|ies)|pools?|tables?)",
+        r"(?:prioriti[sz]ed|hindsight|episodic) (?:experience )?replay",
+        r"(?:replay|rehearsal) (?:buffers?|memor(?:y|ies)|pools?|tables?)",
         r"exemplar (?:memor(?:y|ies)|sets?|buffers?)",
     )),
     Phrase(REPLAY, 2, why="rehearsal / replay of past data", patterns=(
@@ -140,13 +175,17 @@ PHRASES: list[Phrase] = [
     )),
     Phrase(KV, 3, why="key-value memories, memory tokens, context buffer", patterns=(
         r"kv (?:memory|pairs)", r"key value (?:memor(?:y|ies)|pairs|stores?)",
-        r"key,? value\)? pairs", r"(?:attention'?s? )?context buffers?", r"memory tokens?",
+        r"key,? value\)? pairs", r"(?:attention'?s? )?context buffers?",
+        r"(?:memory|register) tokens?",
     )),
     Phrase(KV, 2, why="keys and values kept for attention; memories put into the prompt", patterns=(
         r"keys and values",
-        r"(?:retriev|insert|inject|fed|feed|add|append)\w* (?:[\w-]+\s+){0,5}?(?:in)?to "
-        r"(?:the |its |their )?(?:llm'?s? |model'?s? |agent'?s? )?"
-        r"(?:prompts?|context(?: windows?)?)",
+        r"(?:retriev|insert|inject|fed|feed|add|append|prepend|plac|put|includ|concatenat|writ|"
+        r"kept|keep)\w* (?:[\w-]+\s+){0,5}?(?:in|into|to|within) (?:[\w'-]+\s+){0,2}?"
+        r"(?:prompts?|context windows?|contexts?(?! of))",
+    )),
+    Phrase(KV, 2, why="attention over a sliding window of tokens", patterns=(
+        r"sliding windows? attention", r"sliding windows? (?:of|over) (?:[\w-]+\s+){0,3}?tokens",
     )),
     Phrase(KV, 2, why="managing which tokens stay in the context", patterns=(
         r"(?:prompt|context|token|kv) (?:compression|pruning|eviction|merging)",
@@ -170,8 +209,17 @@ PHRASES: list[Phrase] = [
         r"write|line|row|router|staging|pinned|ping pong|double|triple|dimm) buffers?",
         r"buffer chips?", r"double buffer(?:ing|ed)", r"ping pong buffering",
     )),
+    Phrase(HARDWARE, 3, why="a scratchpad that is on a chip", patterns=(
+        r"(?:on chip|banked|global|software managed) scratchpads?(?: memor(?:y|ies))?",
+    )),
+    Phrase(HARDWARE, 2, why="the memory hierarchy of a GPU kernel or a chip", patterns=(
+        r"(?:in|into|from|to) (?:the )?registers", r"register (?:files?|pressure|spill\w*|"
+        r"block\w*|tiles?|tiling)",
+        r"global memory", r"high bandwidth memor(?:y|ies)", r"hbm\d?e?", r"l[123] caches?",
+        r"last level caches?", r"(?:on chip|off chip) memor(?:y|ies)",
+    )),
     Phrase(HARDWARE, 2, why="on-chip memories, PIM, pinned memory, DMA", patterns=(
-        r"scratchpads?", r"srams?", r"row buffer locality", r"processing in memory", r"pims?",
+        r"srams?", r"row buffer locality", r"processing in memory", r"pims?",
         r"near memory (?:processing|computing)", r"in memory computing", r"pinned memory", r"dma",
     )),
     Phrase(HARDWARE, 1, why="offloading to host memory or storage", patterns=(
@@ -182,13 +230,31 @@ PHRASES: list[Phrase] = [
         r"stream(?:ing)? buffers?", r"jitter buffers?",
         r"(?:frame|clip|track|tracking) (?:memor(?:y|ies)|buffers?|banks?|queues?)",
         r"key ?frame (?:windows?|buffers?|memor(?:y|ies)|sets?|pools?)",
-        r"(?:windows?|buffers?|queues?|memor(?:y|ies)|banks?) of (?:[\w-]+\s+){0,3}?"
-        r"(?:key ?frames|frames|clips|video segments)",
+        r"(?:sliding |rolling |moving )?"
+        r"(?:windows?|buffers?|queues?|memor(?:y|ies)|banks?|maps?|submaps?) of "
+        r"(?:[\w-]+\s+){0,3}?(?:key ?frames|frames|clips|video segments|scans|sweeps|"
+        r"point clouds|measurements|readings)",
+    )),
+    Phrase(STREAMING, 2, why="a local map or recent window over a sensor stream (mapping, SLAM)",
+           patterns=(
+        r"(?:sliding|rolling|local|active) (?:local )?(?:maps?|submaps?)",
+        r"(?:keep|keeps|keeping|kept|retain\w*|buffer\w*|stor\w*) (?:only )?(?:the )?"
+        r"(?:last|latest|most recent|recent) (?:[\w-]+\s+){0,3}?(?:key ?frames|frames|scans|"
+        r"sweeps|point clouds|measurements|readings)",
     )),
     # --- generic: a buffer, kind decided by context.
     Phrase(CONTEXT, 2, why="a buffer whose kind depends on the field", patterns=(
         r"episodic (?:memory|memories|buffers?)(?: buffers?)?", r"memory banks?",
+        r"scratchpads?", r"shared memor(?:y|ies)",
         r"reservoir sampling", r"(?:ring|circular) buffers?",
+    )),
+    # A person's working memory is no buffer; an LLM agent's is (the field terms decide).
+    Phrase(CONTEXT, 1, domain="neuroscience", why="working memory: human or an agent's",
+           patterns=(
+        r"working memor(?:y|ies)",
+    )),
+    Phrase(CONTEXT, 1, why="a sliding window, of whatever the field streams", patterns=(
+        r"sliding windows?",
     )),
     Phrase(CONTEXT, 1, why="the word buffer", patterns=(
         r"memory buffers?", r"buffer(?:s|ed|ing)?", r"fixed size (?:memory|memories|caches?)",
