@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from bufferlit.model import Entry
+from bufferlit.writer import paper_fields
 
 CSV_COLUMNS = (
     "id",
@@ -32,20 +33,14 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def entry_record(entry: Entry) -> dict[str, Any]:
-    """One paper as a plain JSON-ready mapping: its record fields and the tagger's result."""
+    """One paper as a plain JSON-ready mapping: its record fields, with the tagger's result
+    (curated labels already applied) in place of the record's own curated fields."""
     paper, tagging = entry.paper, entry.tagging
+    record = paper_fields(paper)
+    for curated in ("buffer_types", "stance", "domains"):
+        del record[curated]
     return {
-        "id": paper.id,
-        "title": paper.title,
-        "authors": list(paper.authors),
-        "year": paper.year,
-        "venue": paper.venue,
-        "arxiv": paper.arxiv,
-        "doi": paper.doi,
-        "url": paper.url,
-        "code": list(paper.code),
-        "abstract": paper.abstract,
-        "added": paper.added,
+        **record,
         "buffer_type": str(tagging.buffer_type),
         "buffer_types": [str(t) for t in tagging.buffer_types],
         "stance": str(tagging.stance),
@@ -60,7 +55,6 @@ def entry_record(entry: Entry) -> dict[str, Any]:
             for ev in tagging.evidence
         ],
         "tagged_by": tagging.tagged_by,
-        "notes": paper.notes,
     }
 
 
