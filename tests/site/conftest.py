@@ -121,7 +121,6 @@ theme:
   font: false
   features: [navigation.instant]
 plugins:
-  - search
   - bufferlit:
       papers: papers
       repo_url: https://github.com/example/testlit

@@ -57,7 +57,9 @@ def test_strict_build_writes_every_page_and_download(site: Path) -> None:
         "domains/index.html",
         "downloads/index.html",
         "sitemap.xml",
-        "search/search_index.json",
+        "search/index.html",
+        "pagefind/pagefind-ui.js",
+        "catalogue/citations.json",
         "about/index.html",
     ):
         assert (site / page).is_file(), page
@@ -149,12 +151,56 @@ def test_hostile_title_is_escaped_in_embedded_json(site: Path) -> None:
     raw = match.group(1)
     assert "<" not in raw and ">" not in raw and "&" not in raw
     assert "\u2028" not in raw
-    records = {record["id"]: record for record in json.loads(raw)}
-    assert records[HOSTILE_ID]["title"] == HOSTILE_TITLE
-    assert sorted(records) == IDS
+    data = json.loads(raw)
+    assert HOSTILE_TITLE in [paper[0] for paper in data["papers"]]
+    assert len(data["papers"]) == len(IDS)
+    # Each paper's facet values are indexes into that facet's list of values.
+    for position, key in enumerate(data["keys"]):
+        for paper in data["papers"]:
+            assert all(0 <= v < len(data["values"][position]) for v in paper[position + 1]), key
     # The list row shows the title as text; the script element closed where it should.
     assert page.count('id="bl-catalogue-data"') == 1
     assert "<script>alert(1)" not in page
+
+
+def test_catalogue_citations_and_authors_are_files_not_page_text(site: Path) -> None:
+    page = (site / "catalogue" / "index.html").read_text(encoding="utf-8")
+    assert "@inproceedings{" not in page and "@article{" not in page and "TY  - " not in page
+    citations = json.loads((site / "catalogue" / "citations.json").read_text(encoding="utf-8"))
+    assert sorted(citations) == IDS
+    bib, ris = citations[HOSTILE_ID]
+    assert [entry.key for entry in bibtexparser.parse_string(bib).entries] == [HOSTILE_ID]
+    assert f"ID  - {HOSTILE_ID}" in ris
+    authors = json.loads((site / "catalogue" / "authors.json").read_text(encoding="utf-8"))
+    assert sorted(authors) == IDS
+    assert "<Script>" in authors[HOSTILE_ID] and "O'Brien" in authors[HOSTILE_ID]
+
+
+def test_search_indexes_only_paper_pages(site: Path) -> None:
+    paper = (site / "papers" / "shinn2023reflexion" / "index.html").read_text(encoding="utf-8")
+    assert paper.count("data-pagefind-body") == 1
+    assert 'data-pagefind-filter="Stance:' in paper
+    for listing in ("catalogue/index.html", "index.html", "types/replay/index.html"):
+        assert "data-pagefind-body" not in (site / listing).read_text(encoding="utf-8")
+    entry = json.loads((site / "pagefind" / "pagefind-entry.json").read_text(encoding="utf-8"))
+    [language] = entry["languages"].values()
+    assert language["page_count"] == len(IDS)
+
+
+def test_a_failing_search_index_leaves_the_previous_site(
+    make_project: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bufferlit.site import search
+
+    config = make_project()
+    before = snapshot(build_site(config, strict=True).site_dir)
+    monkeypatch.setattr(search, "TIMEOUT_SECONDS", 0.001)  # Pagefind cannot finish
+    with pytest.raises(BuildFailed, match="search index"):
+        build_site(config, strict=True)
+    assert snapshot(config.parent / "site") == before
+    assert sorted(p.name for p in config.parent.iterdir()) == sorted(
+        ["docs", "mkdocs.yml", "papers", "site"]
+    )
 
 
 def test_script_json_escapes_what_could_end_a_script() -> None:

@@ -1,8 +1,9 @@
 """``build_site()``: the whole site build, all or nothing.
 
 MkDocs cleans and writes its ``site_dir`` in place, so a failure half way would leave a broken
-site. Here MkDocs builds into a fresh sibling folder; only when it succeeded is the old site
-moved away and the new one moved in (two renames on one filesystem), then the old one deleted.
+site. Here MkDocs builds into a fresh sibling folder and Pagefind indexes it there; only when
+both succeeded is the old site moved away and the new one moved in (two renames on one
+filesystem), then the old one deleted.
 On any failure the new folder is removed and ``site_dir`` is exactly as it was.
 """
 
@@ -26,6 +27,7 @@ from mkdocs.exceptions import Abort, ConfigurationError, MkDocsException
 
 from bufferlit.errors import BufferlitError, BuildFailed
 from bufferlit.site.plugin import BufferlitPlugin
+from bufferlit.site.search import index_site
 
 PLUGIN_NAME = "bufferlit"
 
@@ -111,6 +113,9 @@ def build_site(
         if not (staging / "index.html").is_file():
             raise BuildFailed("site build produced no index.html; the previous site was kept")
         pages = sum(1 for _ in staging.rglob("*.html"))
+
+        # Phase 4b: the search index (Pagefind) over the paper pages of the new site.
+        index_site(staging)
 
         # Phase 5: swap. Old site aside, new site in, old site deleted.
         _swap_into_place(staging, target)

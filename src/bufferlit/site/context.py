@@ -65,6 +65,7 @@ TYPES_INDEX = "types/index.md"
 DOMAINS_INDEX = "domains/index.md"
 STATS = "stats/index.md"
 DOWNLOADS = "downloads/index.md"
+SEARCH = "search/index.md"
 DOWNLOAD_FILES = ("papers.bib", "papers.ris", "papers.json", "catalogue.csv", "feed.xml")
 
 
@@ -297,17 +298,36 @@ def facet_namers(domain_names: Mapping[str, str]) -> dict[str, Callable[[str], s
     }
 
 
-def catalogue_record(paper: PaperView) -> dict[str, object]:
-    """One paper as the catalogue script sees it: facet values, sort keys and citations."""
+CATALOGUE_CITATIONS = "catalogue/citations.json"
+CATALOGUE_AUTHORS = "catalogue/authors.json"
+
+
+def catalogue_data(papers: Sequence[PaperView], facet_list: Sequence[Facet]) -> dict[str, object]:
+    """What the catalogue script needs to filter, count and sort, in the list's order.
+
+    Compact on purpose (it is in the page): each facet's values once, then per paper its title
+    and, for each facet, the indexes of its values in that facet's list. Authors and citations
+    are separate files the script fetches only when they are needed.
+    """
+    index = {facet.key: {v.value: i for i, v in enumerate(facet.values)} for facet in facet_list}
+    rows = []
+    for paper in papers:
+        values = paper.facet_values()
+        rows.append(
+            [paper.title, *([index[f.key][value] for value in values[f.key]] for f in facet_list)]
+        )
     return {
-        "id": paper.id,
-        "title": paper.title,
-        "authors": " ".join((*paper.authors, *paper.surnames)),
-        "year": paper.year or 0,
-        "facets": paper.facet_values(),
-        "bib": paper.bibtex,
-        "ris": paper.ris,
+        "keys": [facet.key for facet in facet_list],
+        "values": [[value.value for value in facet.values] for facet in facet_list],
+        "papers": rows,
     }
+
+
+def author_text(paper: PaperView) -> str:
+    """Author names (and any surname not already in them) for the catalogue's text filter."""
+    names = " ".join(paper.authors)
+    extra = [surname for surname in paper.surnames if surname not in names]
+    return " ".join((names, *extra)) if extra else names
 
 
 # ---------------------------------------------------------------------------------------------

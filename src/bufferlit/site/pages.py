@@ -6,6 +6,7 @@ MkDocs as generated ``File`` objects, so nothing is written to the docs folder.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,9 +22,8 @@ from bufferlit.site.feed import atom_feed
 from bufferlit.site.related import related_papers
 from bufferlit.site.render import PageRenderer, make_environment, page_markdown, script_json
 
-# Pages that list many papers are kept out of the search index (every title would match them
-# too); paper pages are what search should find.
-LISTING_META = {"search": {"exclude": True}, "hide": ["navigation", "toc"]}
+# Only paper pages are in the search index (their content has data-pagefind-body).
+LISTING_META = {"hide": ["navigation", "toc"]}
 
 
 @dataclass(frozen=True)
@@ -70,6 +70,10 @@ class Addresses:
         return get_relative_url(url, from_url)
 
 
+def _json(data: object) -> str:
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+
 def generate_site(
     entries: Sequence[Entry], domain_names: Mapping[str, str], options: SiteOptions
 ) -> list[GeneratedFile]:
@@ -114,15 +118,27 @@ def generate_site(
             max((view.added[:4] for view in views), default=""),
         ),
     )
+    facets = context.facets(ordered, context.facet_namers(domain_names))
     page(
         context.CATALOGUE,
         "catalogue.html",
         "Catalogue",
         {**LISTING_META, "hide": ["navigation", "toc"]},
         papers=ordered,
-        facets=context.facets(ordered, context.facet_namers(domain_names)),
-        data=script_json([context.catalogue_record(view) for view in ordered]),
+        facets=facets,
+        data=script_json(context.catalogue_data(ordered, facets)),
     )
+    # Fetched by the catalogue script only when needed (a download, the text filter).
+    files += [
+        GeneratedFile(
+            context.CATALOGUE_CITATIONS,
+            _json({view.id: [view.bibtex, view.ris] for view in ordered}),
+        ),
+        GeneratedFile(
+            context.CATALOGUE_AUTHORS,
+            _json({view.id: context.author_text(view) for view in ordered}),
+        ),
+    ]
     page(context.TYPES_INDEX, "types_index.html", "Buffer types", LISTING_META, groups=types)
     for group in types:
         page(group.page, "group.html", group.label.name, LISTING_META, group=group, kind="type")
@@ -140,6 +156,7 @@ def generate_site(
         domains=domains,
     )
     page(context.DOWNLOADS, "downloads.html", "Downloads", {"hide": ["navigation", "toc"]})
+    page(context.SEARCH, "search.html", "Search", {"hide": ["navigation", "toc"]})
 
     related = related_papers(entries, options.related_limit)
     for entry in entries:

@@ -3,7 +3,6 @@
 ``mkdocs.yml``::
 
     plugins:
-      - search
       - bufferlit:
           papers: papers            # relative to mkdocs.yml
           repo_url: https://github.com/bufferlit/bufferlit
@@ -145,6 +144,8 @@ class BufferlitPlugin(BasePlugin[BufferlitConfig]):  # type: ignore[no-untyped-c
     def inclusion(item: GeneratedFile) -> InclusionLevel:
         # Paper pages are reachable by links, not the nav; NOT_IN_NAV also silences MkDocs'
         # "not included in the nav" notice for each of them.
+        if item.src_uri == context.SEARCH:
+            return InclusionLevel.NOT_IN_NAV
         if (
             item.src_uri.startswith(("papers/", "types/", "domains/"))
             and item.src_uri.endswith("/index.md")

@@ -7,8 +7,10 @@
 (function () {
   "use strict";
 
-  var FACET_KEYS = ["buffer_type", "stance", "domain", "year", "venue", "code"];
   var NARROW = "(max-width: 76.1875em)";
+  /* Rows shown at once (then "Show more"): laying out thousands of rows is what made a
+     click slow (about 1 s for 6,000 rows), not finding them. */
+  var PAGE = 200;
 
   function fold(text) {
     return text.normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
@@ -61,48 +63,224 @@
     window.setTimeout(function () { URL.revokeObjectURL(url); }, 10000);
   }
 
+  /* The catalogue. The page carries the list (server-rendered rows, in year order) and a
+     compact JSON: each facet's values, and per paper its title and the indexes of its values.
+     Everything a click needs is precomputed here once; a click loops over plain arrays, touches
+     only the rows whose visibility changed and moves rows only when the sort changes. */
   function Catalogue(page) {
+    var data = JSON.parse(page.querySelector("#bl-catalogue-data").textContent);
+    var self = this;
     this.page = page;
-    this.papers = JSON.parse(page.querySelector("#bl-catalogue-data").textContent);
     this.form = page.querySelector("[data-bl-filters]");
     this.list = page.querySelector(".bl-papers");
     this.query = page.querySelector("#bl-q");
     this.sort = page.querySelector("#bl-sort");
-    this.rows = {};
-    var rows = this.rows;
-    this.list.querySelectorAll("[data-paper-id]").forEach(function (row) {
-      rows[row.getAttribute("data-paper-id")] = row;
+    this.shownNode = page.querySelector("[data-bl-shown]");
+    this.selectedNodes = Array.from(page.querySelectorAll("[data-bl-selected]"));
+    this.emptyNode = page.querySelector("[data-bl-empty]");
+    this.rows = Array.from(this.list.children).filter(function (row) {
+      return row.hasAttribute("data-paper-id");
     });
-    this.papers.forEach(function (paper) {
-      paper.haystack = fold(paper.title + " " + paper.authors);
+    this.ids = this.rows.map(function (row) { return row.getAttribute("data-paper-id"); });
+    this.count = this.rows.length;
+    this.keys = data.keys;
+    this.values = data.values;
+    this.titles = data.papers.map(function (paper) { return paper[0]; });
+    this.haystacks = this.titles.map(fold);
+    this.authors = null;  // fetched on first use of the text filter
+    // fv[k][i]: indexes of paper i's values of facet k.
+    this.fv = this.keys.map(function (key, k) {
+      return data.papers.map(function (paper) { return paper[k + 1]; });
     });
-    this.form.querySelectorAll(".bl-facet__value").forEach(function (item, index) {
-      item.dataset.order = String(index);
+    // Per facet: the checkbox, its list item and its count node, by value index.
+    this.facets = this.keys.map(function (key, k) {
+      var fieldset = self.form.querySelector('[data-facet="' + key + '"]');
+      var byValue = {};
+      if (fieldset) {
+        fieldset.querySelectorAll(".bl-facet__value").forEach(function (item) {
+          byValue[item.querySelector("input").value] = item;
+        });
+      }
+      var items = self.values[k].map(function (value) { return byValue[value] || null; });
+      return {
+        key: key,
+        fieldset: fieldset,
+        items: items,
+        boxes: items.map(function (item) { return item && item.querySelector("input"); }),
+        counts: items.map(function (item) { return item && item.querySelector("[data-bl-count]"); }),
+        shown: items.map(function () { return -1; }),
+        order: items.map(function (item, v) { return v; })
+      };
     });
-    this.shown = this.papers;
+    this.visible = new Uint8Array(this.count).fill(1);  // matches the filters
+    this.displayed = new Uint8Array(this.count).fill(1);  // not hidden (the server shows all)
+    this.limit = PAGE;
+    this.moreRow = page.querySelector("[data-bl-more-row]");
+    this.moreButton = page.querySelector("[data-bl-more]");
+    this.order = null;           // row indexes in display order; null = server (year) order
+    this.sortShown = "year";
+    this.shownCount = this.count;
   }
 
   Catalogue.prototype.state = function () {
-    var facets = {};
-    FACET_KEYS.forEach(function (key) { facets[key] = new Set(); });
-    this.form.querySelectorAll("input[type=checkbox]:checked").forEach(function (box) {
-      if (facets[box.name]) facets[box.name].add(box.value);
+    var chosen = this.facets.map(function (facet) {
+      var flags = new Uint8Array(facet.boxes.length);
+      var any = false;
+      facet.boxes.forEach(function (box, v) {
+        if (box && box.checked) { flags[v] = 1; any = true; }
+      });
+      return any ? flags : null;
     });
     var terms = fold(this.query.value).split(/\s+/).filter(Boolean);
-    return { facets: facets, terms: terms, q: this.query.value.trim(), sort: this.sort.value };
+    return { chosen: chosen, terms: terms, q: this.query.value.trim(), sort: this.sort.value };
+  };
+
+  Catalogue.prototype.loadAuthors = function () {
+    var self = this;
+    if (!this.authorsPromise) {
+      this.authorsPromise = fetchJson(this.page.getAttribute("data-bl-authors")).then(
+        function (byId) {
+          self.authors = self.ids.map(function (id, i) {
+            return self.haystacks[i] + " " + fold(byId[id] || "");
+          });
+        },
+        function () { self.authorsPromise = null; }
+      );
+    }
+    return this.authorsPromise;
   };
 
   /* A paper passes when it has one of the chosen values of every facet (OR within a facet,
-     AND across facets) and every query word is in its title or authors. skipKey leaves one
-     facet out: a facet value's count is "papers you would get by also ticking this". */
-  Catalogue.prototype.matches = function (paper, state, skipKey) {
-    for (var i = 0; i < FACET_KEYS.length; i++) {
-      var key = FACET_KEYS[i];
-      var chosen = state.facets[key];
-      if (key === skipKey || chosen.size === 0) continue;
-      if (!paper.facets[key].some(function (value) { return chosen.has(value); })) return false;
+     AND across facets) and every query word is in its title or authors. A facet value's count
+     is "papers you would get by also ticking this": the papers that pass every other facet.
+     One pass: a paper failing no facet counts in every facet, failing exactly one facet it
+     counts in that one only. */
+  Catalogue.prototype.compute = function (state) {
+    var n = this.count, keys = this.keys.length, fv = this.fv, chosen = state.chosen;
+    var hay = this.authors || this.haystacks, terms = state.terms;
+    var visible = new Uint8Array(n);
+    var counts = this.facets.map(function (facet) { return new Int32Array(facet.boxes.length); });
+    var shown = 0;
+    for (var i = 0; i < n; i++) {
+      var ok = true;
+      for (var t = 0; t < terms.length; t++) {
+        if (hay[i].indexOf(terms[t]) === -1) { ok = false; break; }
+      }
+      if (!ok) continue;
+      var failed = -1, fails = 0;
+      for (var k = 0; k < keys && fails < 2; k++) {
+        var flags = chosen[k];
+        if (!flags) continue;
+        var mine = fv[k][i], hit = false;
+        for (var j = 0; j < mine.length; j++) {
+          if (flags[mine[j]]) { hit = true; break; }
+        }
+        if (!hit) { fails++; failed = k; }
+      }
+      if (fails === 0) {
+        visible[i] = 1;
+        shown++;
+        for (k = 0; k < keys; k++) {
+          var values = fv[k][i], tally = counts[k];
+          for (j = 0; j < values.length; j++) tally[values[j]]++;
+        }
+      } else if (fails === 1) {
+        var only = fv[failed][i], one = counts[failed];
+        for (j = 0; j < only.length; j++) one[only[j]]++;
+      }
     }
-    return state.terms.every(function (term) { return paper.haystack.indexOf(term) !== -1; });
+    return { visible: visible, counts: counts, shown: shown };
+  };
+
+  Catalogue.prototype.update = function () {
+    var self = this;
+    var state = this.state();
+    if (state.terms.length && !this.authors) {
+      // Titles answer now; the authors file refines the list when it arrives.
+      this.loadAuthors().then(function () { self.update(); });
+    }
+    var result = this.compute(state);
+    this.visible = result.visible;
+    this.shownCount = result.shown;
+    if (state.sort !== this.sortShown) this.reorder(state.sort);
+    this.display();
+    this.facets.forEach(function (facet, k) { self.recount(facet, result.counts[k]); });
+
+    var count = String(result.shown);
+    if (this.shownNode) this.shownNode.textContent = count;
+    this.selectedNodes.forEach(function (node) { node.textContent = count; });
+    if (this.emptyNode) this.emptyNode.hidden = result.shown > 0;
+    this.writeUrl(state);
+  };
+
+  /* Un-hide the first `limit` matching rows in display order, hide the rest; only rows whose
+     state changed are touched. */
+  Catalogue.prototype.display = function () {
+    var rows = this.rows, visible = this.visible, displayed = this.displayed;
+    var left = this.limit;
+    for (var p = 0; p < this.count; p++) {
+      var i = this.order ? this.order[p] : p;
+      var on = visible[i] && left > 0 ? 1 : 0;
+      if (on) left--;
+      if (displayed[i] !== on) {
+        displayed[i] = on;
+        rows[i].hidden = !on;
+      }
+    }
+    var rest = this.shownCount - Math.min(this.limit, this.shownCount);
+    if (this.moreRow) {
+      this.moreRow.hidden = rest <= 0;
+      this.moreButton.textContent = "Show " + Math.min(rest, PAGE) + " more (" +
+        Math.min(this.limit, this.shownCount) + " of " + this.shownCount + " shown)";
+    }
+  };
+
+  Catalogue.prototype.reorder = function (sort) {
+    var self = this;
+    if (sort === "title" && !this.titleOrder) {
+      var collator = new Intl.Collator(undefined, { sensitivity: "base" });
+      this.titleOrder = this.ids.map(function (id, i) { return i; }).sort(function (a, b) {
+        return collator.compare(self.titles[a], self.titles[b]) ||
+          (self.ids[a] < self.ids[b] ? -1 : self.ids[a] > self.ids[b] ? 1 : 0);
+      });
+    }
+    this.order = sort === "title" ? this.titleOrder : null;
+    var fragment = document.createDocumentFragment();
+    for (var p = 0; p < this.count; p++) {
+      fragment.appendChild(this.rows[this.order ? this.order[p] : p]);
+    }
+    this.list.insertBefore(fragment, this.list.firstChild);
+    this.sortShown = sort;
+  };
+
+  Catalogue.prototype.recount = function (facet, counts) {
+    for (var v = 0; v < counts.length; v++) {
+      var item = facet.items[v];
+      if (!item || facet.shown[v] === counts[v]) continue;
+      facet.shown[v] = counts[v];
+      facet.counts[v].textContent = String(counts[v]);
+    }
+    for (v = 0; v < counts.length; v++) {
+      if (facet.items[v]) {
+        facet.items[v].classList.toggle(
+          "bl-facet__value--empty", counts[v] === 0 && !facet.boxes[v].checked);
+      }
+    }
+    // Re-sort by count (ties: the original order), but never under the user's focus (moving
+    // a focused node can drop it), and only when the order changed.
+    if (!facet.fieldset || facet.fieldset.contains(document.activeElement)) return;
+    var order = facet.order.slice().sort(function (a, b) {
+      return counts[b] - counts[a] || a - b;
+    });
+    if (order.every(function (value, p) { return value === facet.order[p]; })) return;
+    facet.order = order;
+    var parent = null;
+    order.forEach(function (value) {
+      var item = facet.items[value];
+      if (!item) return;
+      parent = parent || item.parentNode;
+      parent.appendChild(item);
+    });
   };
 
   Catalogue.prototype.readUrl = function () {
@@ -116,9 +294,12 @@
 
   Catalogue.prototype.writeUrl = function (state) {
     var params = new URLSearchParams();
-    FACET_KEYS.forEach(function (key) {
-      Array.from(state.facets[key]).sort().forEach(function (value) { params.append(key, value); });
-    });
+    this.facets.forEach(function (facet, k) {
+      var flags = state.chosen[k];
+      if (!flags) return;
+      var values = this.values[k].filter(function (value, v) { return flags[v]; });
+      values.sort().forEach(function (value) { params.append(facet.key, value); });
+    }, this);
     if (state.q) params.set("q", state.q);
     if (state.sort === "title") params.set("sort", "title");
     var search = params.toString();
@@ -128,80 +309,47 @@
     }
   };
 
-  Catalogue.prototype.update = function () {
-    var self = this;
-    var state = this.state();
-    this.shown = this.papers.filter(function (paper) { return self.matches(paper, state, null); });
-    var visible = new Set(this.shown.map(function (paper) { return paper.id; }));
-
-    var ordered = this.papers.slice().sort(state.sort === "title" ? byTitle : byYear);
-    var fragment = document.createDocumentFragment();
-    ordered.forEach(function (paper) {
-      var row = self.rows[paper.id];
-      if (!row) return;
-      row.hidden = !visible.has(paper.id);
-      fragment.appendChild(row);
-    });
-    this.list.appendChild(fragment);
-
-    FACET_KEYS.forEach(function (key) { self.recount(key, state); });
-
-    var count = String(this.shown.length);
-    this.page.querySelector("[data-bl-shown]").textContent = count;
-    this.page.querySelectorAll("[data-bl-selected]").forEach(function (node) {
-      node.textContent = count;
-    });
-    this.page.querySelector("[data-bl-empty]").hidden = this.shown.length > 0;
-    this.writeUrl(state);
-  };
-
-  Catalogue.prototype.recount = function (key, state) {
-    var self = this;
-    var fieldset = this.form.querySelector('[data-facet="' + key + '"]');
-    if (!fieldset) return;
-    var counts = {};
-    this.papers.forEach(function (paper) {
-      if (!self.matches(paper, state, key)) return;
-      paper.facets[key].forEach(function (value) { counts[value] = (counts[value] || 0) + 1; });
-    });
-    var items = Array.from(fieldset.querySelectorAll(".bl-facet__value"));
-    items.forEach(function (item) {
-      var box = item.querySelector("input");
-      var count = counts[box.value] || 0;
-      item.dataset.count = String(count);
-      item.querySelector("[data-bl-count]").textContent = String(count);
-      item.classList.toggle("bl-facet__value--empty", count === 0 && !box.checked);
-    });
-    // Re-sort by count, but never under the user's focus (moving a focused node can drop it).
-    if (fieldset.contains(document.activeElement)) return;
-    items.sort(function (a, b) {
-      return Number(b.dataset.count) - Number(a.dataset.count) ||
-        Number(a.dataset.order) - Number(b.dataset.order);
-    });
-    var list = items.length ? items[0].parentNode : null;
-    items.forEach(function (item) { list.appendChild(item); });
-  };
-
+  /* The citations are one file fetched on the first download, not part of the page. */
   Catalogue.prototype.download = function (format) {
-    var key = format === "ris" ? "ris" : "bib";
-    var text = this.shown.map(function (paper) { return paper[key]; }).join("\n");
+    var self = this;
+    var key = format === "ris" ? 1 : 0;
+    var suffix = format === "ris" ? "ris" : "bib";
     var type = format === "ris" ? "application/x-research-info-systems" : "application/x-bibtex";
-    saveFile("bufferlit-" + this.shown.length + "-papers." + key, type + ";charset=utf-8", text);
+    var picked = [];
+    for (var p = 0; p < this.count; p++) {
+      var i = this.order ? this.order[p] : p;
+      if (this.visible[i]) picked.push(this.ids[i]);
+    }
+    if (!this.citations) {
+      this.citations = fetchJson(this.page.getAttribute("data-bl-citations"));
+      this.citations.catch(function () { self.citations = null; });
+    }
+    return this.citations.then(function (byId) {
+      var text = picked.map(function (id) { return byId[id] ? byId[id][key] : ""; }).join("\n");
+      saveFile("bufferlit-" + picked.length + "-papers." + suffix, type + ";charset=utf-8", text);
+    });
   };
 
   Catalogue.prototype.start = function () {
     var self = this;
-    var update = function () { self.update(); };
+    var update = function () { self.limit = PAGE; self.update(); };
     this.form.addEventListener("change", update);
     this.form.addEventListener("submit", function (event) { event.preventDefault(); });
     this.form.addEventListener("reset", function () { window.setTimeout(update, 0); });
     this.query.addEventListener("input", update);
+    this.query.addEventListener("focus", function () { self.loadAuthors(); });
     this.sort.addEventListener("change", update);
     this.page.querySelectorAll("button[data-bl-clear]").forEach(function (button) {
       if (button.type !== "reset") {
         button.addEventListener("click", function () { self.form.reset(); });
       }
     });
+    if (this.moreButton) {
+      this.moreButton.addEventListener("click", function () {
+        self.limit += PAGE;
+        self.display();
+      });
+    }
     this.page.querySelectorAll("[data-bl-download]").forEach(function (button) {
       button.addEventListener("click", function () {
         self.download(button.getAttribute("data-bl-download"));
@@ -221,27 +369,77 @@
     narrow.addEventListener("change", function () {
       if (details && !narrow.matches) details.open = true;
     });
-    this.update();
+    // A text filter in the address: wait for the authors so the first list is the right one.
+    var ready = this.query.value.trim() ? this.loadAuthors() : Promise.resolve();
+    return ready.then(update, update);
   };
 
-  function byYear(a, b) {
-    return (b.year - a.year) || byTitle(a, b);
+  function fetchJson(url) {
+    return fetch(url, { credentials: "same-origin" }).then(function (response) {
+      if (!response.ok) throw new Error(url + ": HTTP " + response.status);
+      return response.json();
+    });
   }
 
-  function byTitle(a, b) {
-    return a.title.localeCompare(b.title, undefined, { sensitivity: "base" }) ||
-      (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+  /* The search page: Pagefind's UI, loaded from the site's own bundle the first time. */
+  var pagefindUi = null;
+
+  function loadPagefindUi(bundle) {
+    if (!pagefindUi) {
+      pagefindUi = new Promise(function (resolve, reject) {
+        var style = document.createElement("link");
+        style.rel = "stylesheet";
+        style.href = bundle + "pagefind-ui.css";
+        document.head.appendChild(style);
+        var script = document.createElement("script");
+        script.src = bundle + "pagefind-ui.js";
+        script.onload = function () { resolve(window.PagefindUI); };
+        script.onerror = function () { pagefindUi = null; reject(new Error("no search index")); };
+        document.head.appendChild(script);
+      });
+    }
+    return pagefindUi;
+  }
+
+  function initSearch(page) {
+    var bundle = new URL(page.getAttribute("data-bl-bundle"), window.location.href).href;
+    var element = page.querySelector("#bl-search-ui");
+    loadPagefindUi(bundle).then(function (PagefindUI) {
+      var ui = new PagefindUI({
+        element: element,
+        bundlePath: bundle,
+        showImages: false,
+        showSubResults: false,
+        resetStyles: false,
+        autofocus: true,
+        translations: { placeholder: "Search papers" }
+      });
+      var query = new URLSearchParams(window.location.search).get("q");
+      if (query) ui.triggerSearch(query);
+      page.dataset.blReady = "1";
+    }, function () {
+      var note = document.createElement("p");
+      note.className = "bl-note";
+      note.textContent = "The search index is missing: `bufferlit build` makes it.";
+      element.appendChild(note);
+    });
   }
 
   function init() {
     initCopyButtons(document);
-    // Material's search overlay has role="dialog" but no name (axe: aria-dialog-name).
+    // Material's search overlay (a site that keeps its search plugin) has role="dialog" but
+    // no name (axe: aria-dialog-name).
     var dialog = document.querySelector(".md-search[role=dialog]:not([aria-label])");
     if (dialog) dialog.setAttribute("aria-label", "Search");
+    var search = document.querySelector("[data-bl-search]");
+    if (search && !search.dataset.blStarted) {
+      search.dataset.blStarted = "1";
+      initSearch(search);
+    }
     var page = document.querySelector("[data-bl-catalogue]");
-    if (page && !page.dataset.blReady) {
-      page.dataset.blReady = "1";
-      new Catalogue(page).start();
+    if (page && !page.dataset.blStarted) {
+      page.dataset.blStarted = "1";
+      new Catalogue(page).start().then(function () { page.dataset.blReady = "1"; });
     }
   }
 
