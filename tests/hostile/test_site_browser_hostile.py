@@ -190,13 +190,13 @@ def test_the_site_search_shows_results_as_text(watched, base_url):
     page = watched.page
     page.goto(f"{base_url}/", wait_until="load")  # type: ignore[attr-defined]
     watched.assert_nothing_ran()
-    page.click(".md-search__input")  # type: ignore[attr-defined]
-    # Material searches on key events, not on `input`: type like a person.
-    page.locator(".md-search__input").press_sequentially("pipe", delay=20)  # type: ignore[attr-defined]
-    results = page.locator(".md-search-result__item")  # type: ignore[attr-defined]
+    # The header's search field hands the query to Pagefind's UI on /search/.
+    page.fill(".bl-header-search__input", "pipe")  # type: ignore[attr-defined]
+    page.press(".bl-header-search__input", "Enter")  # type: ignore[attr-defined]
+    results = page.locator(".pagefind-ui__result-link")  # type: ignore[attr-defined]
     results.first.wait_for(timeout=15_000)
     watched.assert_nothing_ran()
-    shown = norm(page.locator(".md-search-result").inner_text())  # type: ignore[attr-defined]
+    shown = norm(page.locator(".pagefind-ui__results").inner_text())  # type: ignore[attr-defined]
     assert "<script>window.__pwned=1</script>" in shown
     assert watched.errors == []
 
