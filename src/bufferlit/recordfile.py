@@ -140,6 +140,11 @@ def _too_deep(text: str) -> int:
                     return event.start_mark.line + 1 if event.start_mark else 1
             elif isinstance(event, yaml.SequenceEndEvent | yaml.MappingEndEvent):
                 depth -= 1
+    except yaml.MarkedYAMLError as error:
+        # Some libyaml builds stop at their own flow-nesting limit before we count that deep.
+        if "nesting depth" not in str(error.problem):
+            raise
+        return error.problem_mark.line + 1 if error.problem_mark else 1
     finally:
         loader.dispose()
     return 0
