@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import textwrap
 from collections.abc import Callable
 from pathlib import Path
 
@@ -11,7 +10,7 @@ import pytest
 
 @pytest.fixture
 def make_catalogue(tmp_path: Path) -> Callable[[dict[str, str | bytes]], Path]:
-    """Write {filename: content} into a fresh papers/ folder and return it."""
+    """Write {filename: text or bytes} into a fresh papers/ folder, byte for byte; return it."""
 
     def make(files: dict[str, str | bytes]) -> Path:
         papers = tmp_path / "papers"
@@ -21,7 +20,7 @@ def make_catalogue(tmp_path: Path) -> Callable[[dict[str, str | bytes]], Path]:
             if isinstance(content, bytes):
                 path.write_bytes(content)
             else:
-                path.write_text(textwrap.dedent(content), encoding="utf-8")
+                path.write_text(content, encoding="utf-8")
         return papers
 
     return make

@@ -119,9 +119,10 @@ def _check_pattern(pattern: str) -> None:
         raise ValueError(f"rule pattern {pattern!r}: write it in lowercase (text is lowercased)")
 
 
-def _split_top(pattern: str) -> list[str]:
-    """Split on the | that are not inside a group or a character class."""
-    parts, depth, start, index, in_class = [], 0, 0, 0, False
+def _structure(pattern: str, start: int = 0) -> Iterator[tuple[int, str, int]]:
+    """(index, character, group depth after it) for each character of ``pattern`` from
+    ``start`` that is not escaped and not inside a character class."""
+    depth, index, in_class = 0, start, False
     while index < len(pattern):
         char = pattern[index]
         if char == "\\":
@@ -129,39 +130,29 @@ def _split_top(pattern: str) -> list[str]:
             continue
         if in_class:
             in_class = char != "]"
-        elif char == "[":
-            in_class = True
-        elif char == "(":
-            depth += 1
-        elif char == ")":
-            depth -= 1
-        elif char == "|" and depth == 0:
+        else:
+            in_class = char == "["
+            depth += {"(": 1, ")": -1}.get(char, 0)
+            yield index, char, depth
+        index += 1
+
+
+def _split_top(pattern: str) -> list[str]:
+    """Split on the | that are not inside a group or a character class."""
+    parts, start = [], 0
+    for index, char, depth in _structure(pattern):
+        if char == "|" and depth == 0:
             parts.append(pattern[start:index])
             start = index + 1
-        index += 1
     parts.append(pattern[start:])
     return parts
 
 
 def _closing(pattern: str, open_index: int) -> int:
     """Index of the ) closing the group opened at ``open_index``."""
-    depth, index, in_class = 0, open_index, False
-    while index < len(pattern):
-        char = pattern[index]
-        if char == "\\":
-            index += 2
-            continue
-        if in_class:
-            in_class = char != "]"
-        elif char == "[":
-            in_class = True
-        elif char == "(":
-            depth += 1
-        elif char == ")":
-            depth -= 1
-            if depth == 0:
-                return index
-        index += 1
+    for index, char, depth in _structure(pattern, open_index):
+        if char == ")" and depth == 0:
+            return index
     raise ValueError(f"unbalanced parenthesis in rule pattern {pattern!r}")
 
 
