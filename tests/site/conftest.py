@@ -252,8 +252,10 @@ def page(browser: Browser, site_url: str) -> Iterator[Page]:
 def visible_ids(tab: Page) -> set[str]:
     return set(
         tab.eval_on_selector_all(
-            ".bl-papers > li[data-paper-id]:not([hidden])",
-            "rows => rows.map(row => row.dataset.paperId)",
+            ".bl-papers > li[data-paper-id]",
+            # What a reader sees, not just the hidden attribute: a CSS rule once showed
+            # hidden rows because it outranked [hidden].
+            "rows => rows.filter(row => row.checkVisibility()).map(row => row.dataset.paperId)",
         )
     )
 
