@@ -204,8 +204,10 @@ SIZES = {"desktop": (1280, 900), "phone": (390, 844)}
 # Browser fixtures
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
+    # Per module, not per session: Playwright's sync API refuses to start while another sync
+    # driver still runs, and the hostile browser tests start their own after these modules.
     if not CHROMIUM.exists():
         # A missing browser is a broken setup, not a reason to pass: fail loudly.
         pytest.fail(f"no chromium at {CHROMIUM} (apt-get install chromium)")

@@ -317,3 +317,35 @@ def test_ctrl_c_between_the_two_renames_puts_the_old_site_back(
     monkeypatch.undo()
     assert snapshot(site) == before
     assert not [p for p in config.parent.iterdir() if p.name.startswith("site.")]
+
+
+def test_generated_pages_skip_markdown_and_keep_title_meta_and_anchors(
+    make_project: Callable[..., Path],
+) -> None:
+    """Generated pages reach MkDocs as meta + HTML (no Markdown source, no Markdown pass):
+    the HTML is written as rendered, the title is the page's, and links from a docs page to a
+    generated page's anchors are still validated."""
+    from bufferlit.records import load_papers
+    from bufferlit.site.pages import SiteOptions, generate_site
+    from bufferlit.tagger import DOMAINS, tag_papers
+
+    config = make_project(extra="validation:\n  anchors: warn\n")
+    about = config.parent / "docs" / "about.md"
+    about.write_text("# About\n\n[why](papers/shinn2023reflexion/index.md#why)\n")
+    site = build_site(config, strict=True).site_dir
+    page = (site / "papers/shinn2023reflexion/index.html").read_text(encoding="utf-8")
+    assert "<title>Reflexion: Language Agents" in page
+    assert "data-pagefind-body" in page and '<h2 id="why">Why it is here</h2>' in page
+
+    # The page's HTML is exactly what the template rendered (Markdown would have re-wrapped it).
+    entries = tag_papers(load_papers(config.parent / "papers"))
+    options = SiteOptions(site_name="testlit", repo_url="https://github.com/example/testlit")
+    generated = {item.src_uri: item for item in generate_site(entries, DOMAINS, options)}
+    paper = generated["papers/shinn2023reflexion/index.md"]
+    assert paper.content == "" and paper.page is not None
+    assert paper.page.meta["hide"] == ["navigation", "toc"]
+    assert paper.page.html.strip() in page
+
+    about.write_text("# About\n\n[gone](papers/shinn2023reflexion/index.md#no-such-anchor)\n")
+    with pytest.raises(BuildFailed, match="no-such-anchor"):
+        build_site(config, strict=True)

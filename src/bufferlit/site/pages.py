@@ -10,6 +10,7 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from mkdocs.structure.files import File
 from mkdocs.utils import get_relative_url
@@ -20,7 +21,7 @@ from bufferlit.model import Entry
 from bufferlit.site import charts, context
 from bufferlit.site.feed import atom_feed
 from bufferlit.site.related import related_papers
-from bufferlit.site.render import PageRenderer, make_environment, page_markdown, script_json
+from bufferlit.site.render import PageRenderer, make_environment, page_meta, script_json
 
 # Only paper pages are in the search index (their content has data-pagefind-body).
 LISTING_META = {"hide": ["navigation", "toc"]}
@@ -41,9 +42,19 @@ class SiteOptions:
 
 
 @dataclass(frozen=True)
+class PageData:
+    """A generated page: MkDocs gets ``meta`` as ``page.meta`` and ``html`` as the page
+    content, without a Markdown pass (the page's Markdown source is empty)."""
+
+    meta: Mapping[str, Any]
+    html: str
+
+
+@dataclass(frozen=True)
 class GeneratedFile:
     src_uri: str
     content: str
+    page: PageData | None = None
 
 
 class Addresses:
@@ -102,7 +113,7 @@ def generate_site(
         src_uri: str, template: str, title: str, meta: Mapping[str, object], **data: object
     ) -> None:
         body = renderer.render(template, src_uri, **data)
-        files.append(GeneratedFile(src_uri, page_markdown(body, title=title, meta=meta)))
+        files.append(GeneratedFile(src_uri, "", PageData(page_meta(title=title, meta=meta), body)))
 
     page(
         context.HOME,

@@ -13,20 +13,23 @@ uses it, since ``mkdocs serve`` reloads the config itself on every rebuild).
 
 from __future__ import annotations
 
+import html
 import logging
 import os
+import re
 from pathlib import Path
 from typing import Any
 
 from mkdocs.config import config_options
 from mkdocs.config.base import Config
 from mkdocs.config.defaults import MkDocsConfig
-from mkdocs.plugins import BasePlugin
+from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files, InclusionLevel
+from mkdocs.structure.pages import Page
 
 from bufferlit.records import load_papers
 from bufferlit.site import context
-from bufferlit.site.pages import GeneratedFile, SiteOptions, generate_site
+from bufferlit.site.pages import GeneratedFile, PageData, SiteOptions, generate_site
 from bufferlit.site.render import PACKAGE_TEMPLATES
 
 log = logging.getLogger("mkdocs.plugins.bufferlit")
@@ -35,6 +38,8 @@ PAPERS_ENVIRONMENT_VARIABLE = "BUFFERLIT_PAPERS"
 THEME_OVERRIDES = PACKAGE_TEMPLATES / "overrides"
 ASSETS = PACKAGE_TEMPLATES / "assets"
 ASSET_URIS = {"css": "assets/bufferlit/bufferlit.css", "js": "assets/bufferlit/bufferlit.js"}
+# id attributes of the generated HTML (autoescaped, always double-quoted by the templates).
+ID_ATTRIBUTE = re.compile(r'\sid="([^"]*)"')
 
 
 class BufferlitConfig(Config):  # type: ignore[no-untyped-call]
@@ -76,6 +81,11 @@ class BufferlitPlugin(BasePlugin[BufferlitConfig]):  # type: ignore[no-untyped-c
 
     papers_override: Path | None = None
     """Set by ``bufferlit build --papers``; wins over the option and the variable."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.pages: dict[str, tuple[File, PageData]] = {}
+        """src_uri -> (a generated page's File, its meta and HTML), refilled every build."""
 
     def papers_dir(self, config: MkDocsConfig) -> Path:
         if self.papers_override is not None:
@@ -128,17 +138,48 @@ class BufferlitPlugin(BasePlugin[BufferlitConfig]):  # type: ignore[no-untyped-c
             GeneratedFile(uri, (ASSETS / Path(uri).name).read_text(encoding="utf-8"))
             for uri in ASSET_URIS.values()
         ]
+        self.pages = {}
         for item in generated:
             existing = files.get_file_from_path(item.src_uri)
             if existing is not None:
                 log.warning(f"bufferlit: generated {item.src_uri} replaces the docs file")
                 files.remove(existing)
-            files.append(
-                File.generated(
-                    config, item.src_uri, content=item.content, inclusion=self.inclusion(item)
-                )
+            file = File.generated(
+                config, item.src_uri, content=item.content, inclusion=self.inclusion(item)
             )
+            if item.page is not None:
+                self.pages[item.src_uri] = (file, item.page)
+            files.append(file)
         return files
+
+    def generated_page(self, page: Page) -> PageData | None:
+        """The meta and HTML of a page this plugin generated (this very File), else None."""
+        kept = self.pages.get(page.file.src_uri)
+        return kept[1] if kept is not None and kept[0] is page.file else None
+
+    @event_priority(100)  # first, so other plugins see the page's meta
+    def on_page_markdown(
+        self, markdown: str, /, *, page: Page, config: MkDocsConfig, files: Files
+    ) -> str | None:
+        data = self.generated_page(page)
+        if data is None:
+            return markdown
+        page.meta = dict(data.meta)
+        return ""  # the source was empty already: Markdown gets nothing to read
+
+    @event_priority(100)  # first: other plugins' on_page_content see the page's real HTML
+    def on_page_content(
+        self, content: str, /, *, page: Page, config: MkDocsConfig, files: Files
+    ) -> str | None:
+        data = self.generated_page(page)
+        if data is None:
+            return content
+        # What MkDocs' raw-HTML pass would have recorded, so links from the docs pages to an
+        # anchor of a generated page are still validated. (The toc stays empty as before: the
+        # headings were raw HTML, which the toc extension never read.)
+        ids = ID_ATTRIBUTE.findall(data.html)
+        page.present_anchor_ids = {html.unescape(anchor) for anchor in ids}
+        return data.html
 
     @staticmethod
     def inclusion(item: GeneratedFile) -> InclusionLevel:
