@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import gzip
 import html
 import io
 import json
@@ -185,6 +186,23 @@ def test_search_indexes_only_paper_pages(site: Path) -> None:
     entry = json.loads((site / "pagefind" / "pagefind-entry.json").read_text(encoding="utf-8"))
     [language] = entry["languages"].values()
     assert language["page_count"] == len(IDS)
+
+
+def test_search_excerpts_come_from_record_text_not_page_chrome(site: Path) -> None:
+    """Badges, stance, domains and headings are data-pagefind-ignore (they are filters), so a
+    result's excerpt is the title, authors, evidence and abstract, never "Uses a buffer ..."."""
+    fragments = {}
+    for path in (site / "pagefind" / "fragment").glob("*.pf_fragment"):
+        data = json.loads(gzip.decompress(path.read_bytes()).removeprefix(b"pagefind_dcd"))
+        fragments[data["url"].strip("/").split("/")[-1]] = data
+    paper = fragments["shinn2023reflexion"]
+    assert paper["meta"]["title"].startswith("Reflexion: Language Agents")
+    content = paper["content"]
+    assert content.startswith("Reflexion: Language Agents") and "Shinn" in content
+    assert "episodic memory buffer to induce better decision-making" in content
+    for chrome in ("Why it is here", "Evidence for", "Abstract", "Uses a buffer", "Cite"):
+        assert chrome not in content, chrome
+    assert paper["filters"]["Stance"] and paper["filters"]["Buffer type"]
 
 
 def test_a_failing_search_index_leaves_the_previous_site(
