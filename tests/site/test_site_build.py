@@ -353,7 +353,8 @@ def test_generated_pages_skip_markdown_and_keep_title_meta_and_anchors(
     site = build_site(config, strict=True).site_dir
     page = (site / "papers/shinn2023reflexion/index.html").read_text(encoding="utf-8")
     assert "<title>Reflexion: Language Agents" in page
-    assert "data-pagefind-body" in page and '<h2 id="why" data-pagefind-ignore>Why it is here</h2>' in page
+    assert "data-pagefind-body" in page
+    assert '<h2 id="why" data-pagefind-ignore>Why it is here</h2>' in page
 
     # The page's HTML is exactly what the template rendered (Markdown would have re-wrapped it).
     entries = tag_papers(load_papers(config.parent / "papers"))
