@@ -14,7 +14,7 @@ from pathlib import Path
 
 from rapidfuzz import fuzz, process
 
-from bufferlit.errors import RecordsInvalid
+from bufferlit.errors import ListingInvalid, RecordsInvalid
 from bufferlit.keys import title_slug, unique_key
 from bufferlit.listing import ListingEntry, parse_listing
 from bufferlit.model import Problem
@@ -135,11 +135,10 @@ def ingest_listing(
     except UnicodeDecodeError as error:
         line = error.object[: error.start].count(b"\n") + 1
         message = f"is not valid UTF-8 (byte {error.start}); nothing was added"
-        raise RecordsInvalid([Problem(str(listing_path), line, "", message)]) from None
+        raise ListingInvalid(str(Problem(str(listing_path), line, "", message))) from None
     except OSError as error:
-        raise RecordsInvalid(
-            [Problem(str(listing_path), 0, "", f"cannot be read: {error.strerror or error}")]
-        ) from None
+        problem = Problem(str(listing_path), 0, "", f"cannot be read: {error.strerror or error}")
+        raise ListingInvalid(str(problem)) from None
     listing = parse_listing(text, str(listing_path))
     report = IngestReport(problems=list(listing.problems), junk_lines=listing.junk_lines)
     added = (today or dt.date.today()).isoformat()
