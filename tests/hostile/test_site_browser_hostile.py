@@ -4,15 +4,13 @@ payloads would set stays undefined, no dialog opens) and show the markup as text
 
 from __future__ import annotations
 
-import functools
-import http.server
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
 import pytest
 from playwright.sync_api import sync_playwright
+from tests.helpers import CHROMIUM, LAUNCH_ARGS, serve_directory
 from tests.hostile.support import HOSTILE, HOSTILE_TOO, build_site_dir, hostile_catalogue
 
 pytestmark = pytest.mark.browser
@@ -29,37 +27,15 @@ def base_url(tmp_path_factory) -> Iterator[str]:
     site = root / "site"
     done = build_site_dir(papers, site)
     assert done.returncode == 0, done.stderr
-    handler = functools.partial(QuietHandler, directory=str(site))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
-
-
-class QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:
-        pass
+    with serve_directory(site) as base_url:
+        yield base_url
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
     with sync_playwright() as driver:
         chromium = driver.chromium.launch(
-            executable_path="/usr/bin/chromium",
-            headless=True,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
+            executable_path=str(CHROMIUM), headless=True, args=LAUNCH_ARGS
         )
         try:
             yield chromium

@@ -3,18 +3,15 @@ headless Debian chromium."""
 
 from __future__ import annotations
 
-import functools
-import http.server
 import json
-import os
 import shutil
-import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import pytest
+from tests.helpers import CHROMIUM, LAUNCH_ARGS, serve_directory
 
 from bufferlit.model import Entry
 from bufferlit.records import load_papers
@@ -161,22 +158,10 @@ def built_site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     return site, papers
 
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-
 @pytest.fixture(scope="session")
 def site_url(built_site: tuple[Path, Path]) -> Iterator[str]:
-    handler = functools.partial(_QuietHandler, directory=str(built_site[0]))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serve_directory(built_site[0]) as base_url:
+        yield base_url + "/"
 
 
 @pytest.fixture(scope="session")
@@ -186,16 +171,6 @@ def entries(built_site: tuple[Path, Path]) -> list[Entry]:
     return tag_papers(load_papers(built_site[1]))
 
 
-# Debian's chromium; BUFFERLIT_CHROMIUM points elsewhere on machines that keep it elsewhere.
-CHROMIUM = Path(os.environ.get("BUFFERLIT_CHROMIUM", "/usr/bin/chromium"))
-LAUNCH_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 SHOTS = Path("/tmp/bufferlit-shots")
 SIZES = {"desktop": (1280, 900), "phone": (390, 844)}
 
