@@ -23,9 +23,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bufferlit.ingest import similar_earlier
+from bufferlit.identity import lookalike_titles, normalise_title
 from bufferlit.keys import citation_key, unique_key
-from bufferlit.records import normalise_title
 from bufferlit.writer import dump_record
 
 SYLLABLES = "ka ro mi ne lu ta vo si de ra po zu fe li mo na ti ve xa qui bro dra sto fen".split()
@@ -375,7 +374,7 @@ def generate(count: int, seed: int = 1) -> Iterator[Synthetic]:
             normalise_title(slots["template"].format(name=name, **slots))
             for name, slots in zip(names, chosen, strict=True)
         ]
-        clashes = similar_earlier(keys, 0, 88.0)
+        clashes = lookalike_titles(keys, 0, 88.0)
         if not clashes:
             break
         for index in clashes:

@@ -113,16 +113,16 @@ def test_import_bib_keeps_filled_fields_unless_overwrite(tmp_path):
 
 
 def test_import_bib_reports_unmatched_and_ambiguous_entries(make_catalogue, tmp_path):
-    def minimal(pid: str, title: str) -> str:
-        return f"id: {pid}\ntitle: {title}\nadded: 2026-11-26\nabstract: Replay.\n"
+    def minimal(pid: str, title: str, abstract: str) -> str:
+        return f"id: {pid}\ntitle: {title}\nadded: 2026-11-26\nabstract: {abstract}\n"
 
     papers_dir = make_catalogue(
         {
             "replay-robots-one.yaml": minimal(
-                "replay-robots-one", "Replay Buffers for Robots, Part One"
+                "replay-robots-one", "Replay Buffers for Robots, Part One", "Arms replay grasps."
             ),
             "replay-robots-two.yaml": minimal(
-                "replay-robots-two", "Replay Buffers for Robots, Part Two"
+                "replay-robots-two", "Replay Buffers for Robots, Part Two", "Legs walk on."
             ),
         }
     )

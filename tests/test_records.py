@@ -11,8 +11,9 @@ import yaml
 from tests.helpers import REPO, record
 
 from bufferlit.errors import RecordsInvalid
+from bufferlit.identity import Identity, Verdict, catalogue_pairs
 from bufferlit.model import FIELD_ORDER, BufferType, Paper, Stance
-from bufferlit.records import find_duplicate_titles, load_papers, read_papers
+from bufferlit.records import load_papers, read_papers
 
 
 def problems_of(papers_dir: Path) -> list[str]:
@@ -136,15 +137,17 @@ def test_duplicate_ids_and_duplicate_papers_are_caught(make_catalogue):
 
 
 def test_duplicate_titles_use_blocking_but_still_find_a_typo():
-    def paper(pid: str, title: str) -> Paper:
-        return Paper(pid, title, "abstract", "2026-01-01")
+    def paper(pid: str, title: str, abstract: str) -> Paper:
+        return Paper(pid, title, abstract, "2026-01-01")
 
     papers = [
-        paper(f"p{i}", f"Study number {i} of replay in robots {i * 7919}") for i in range(300)
+        paper(f"p{i}", f"Study number {i} of replay in robots {i * 7919}", f"Case {i * 7919}.")
+        for i in range(300)
     ]
-    papers.append(paper("dup", "Study numbr 17 of replay in robots 134623"))
-    pairs = find_duplicate_titles(papers)
-    assert [(a.id, b.id) for a, b, _ in pairs] == [("p17", "dup")]
+    papers.append(paper("dup", "Study numbr 17 of replay in robots 134623", "Case 134623."))
+    pairs = catalogue_pairs([Identity.of(paper) for paper in papers])
+    same = [p for p in pairs if p.comparison.verdict is Verdict.SAME]
+    assert [(papers[p.first].id, papers[p.second].id) for p in same] == [("p17", "dup")]
 
 
 def test_schema_lists_exactly_the_record_fields():

@@ -1,6 +1,7 @@
 """import-bib: fill bibliographic fields of existing records from a BibTeX file.
 
-Entries are matched to records by arXiv id when both have one, else by fuzzy title. A
+Entries are matched to records by ``identity.RecordFinder``: an arXiv id or DOI when both
+sides have one, else a close title that the year and first author do not contradict. A
 non-empty field is never replaced unless ``overwrite`` is asked for, and the curated fields
 (buffer types, stance, domains, notes) are never touched.
 """
@@ -15,22 +16,21 @@ from typing import Any
 
 import bibtexparser
 import bibtexparser.middlewares as bib_middlewares
-from rapidfuzz import fuzz, process
 
 from bufferlit.errors import BufferlitError, RecordsInvalid
-from bufferlit.model import Paper, Problem
+from bufferlit.identity import Metadata, RecordFinder
+from bufferlit.model import Problem
 from bufferlit.records import (
     ARXIV_PATTERN,
     DOI_PATTERN,
+    MAX_YEAR,
+    MIN_YEAR,
     check_record_text,
-    normalise_title,
     read_papers,
 )
 from bufferlit.writer import catalogue_lock, dump_record, paper_fields, write_atomic
 
 IMPORTED_FIELDS = ("authors", "year", "venue", "arxiv", "doi", "url")
-MATCH_SCORE = 90.0
-AMBIGUOUS_MARGIN = 3.0
 
 # Long venue names -> the short names readers filter by. First match wins; a trailing
 # "(ACRONYM)" in a booktitle is used when no rule matches.
@@ -174,20 +174,18 @@ class ImportReport:
         )
 
 
-def match_entry(entry: BibEntry, papers: list[Paper], titles: list[str]) -> list[Paper]:
-    """The record(s) this BibTeX entry is about: one is a match, two or more are ambiguous."""
-    arxiv = entry.fields.get("arxiv")
-    if arxiv:
-        by_arxiv = [paper for paper in papers if paper.arxiv == arxiv]
-        if by_arxiv:
-            return by_arxiv
-    scored = process.extract(
-        normalise_title(entry.title), titles, scorer=fuzz.ratio, score_cutoff=MATCH_SCORE, limit=5
+def metadata_of(entry: BibEntry) -> Metadata:
+    authors = entry.fields.get("authors") or []
+    year = entry.fields.get("year")
+    return Metadata(
+        title=entry.title,
+        # A year the loader refuses (1066) says nothing about which record this is; it is
+        # reported when the record is checked.
+        year=year if year and MIN_YEAR <= year <= MAX_YEAR else None,
+        first_author=str(authors[0]).split(",", 1)[0] if authors else "",
+        arxiv=entry.fields.get("arxiv", ""),
+        doi=entry.fields.get("doi", ""),
     )
-    if not scored:
-        return []
-    best = scored[0][1]
-    return [papers[index] for _, score, index in scored if best - score < AMBIGUOUS_MARGIN]
 
 
 def import_bib(
@@ -199,9 +197,9 @@ def import_bib(
         papers, record_problems = read_papers(papers_dir)
         if record_problems:
             raise RecordsInvalid(record_problems)
-        titles = [normalise_title(paper.title) for paper in papers]
+        finder = RecordFinder(papers)
         for entry in entries:
-            matches = match_entry(entry, papers, titles)
+            matches = finder.find(metadata_of(entry))
             if not matches:
                 report.unmatched.append(entry)
                 continue

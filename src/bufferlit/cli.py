@@ -89,10 +89,15 @@ def validate(papers_dir: Path) -> None:
     Example:
         bufferlit validate --papers papers
     """
-    from bufferlit.records import load_papers
+    from bufferlit.errors import RecordsInvalid
+    from bufferlit.records import read_catalogue
 
-    papers = load_papers(papers_dir)
-    click.echo(f"{len(papers)} records in {papers_dir} are valid")
+    reading = read_catalogue(papers_dir)
+    for warning in reading.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    if reading.problems:
+        raise RecordsInvalid(reading.problems)
+    click.echo(f"{len(reading.papers)} records in {papers_dir} are valid")
 
 
 @cli.command()
@@ -102,7 +107,9 @@ def validate(papers_dir: Path) -> None:
 def ingest(listing: Path, papers_dir: Path, dry_run: bool) -> None:
     """Add the new papers of a scraped LISTING (title line, abstract line) as records.
 
-    Papers already present (matched by title, typos and case forgiven) are left untouched.
+    A paper already present (an arXiv id or DOI agrees, or title and abstract both match,
+    typos and case forgiven) is left untouched. A paper whose title only looks like another's
+    is added, and both are named in a "possible duplicate" line.
 
     \b
     Example:
@@ -113,8 +120,10 @@ def ingest(listing: Path, papers_dir: Path, dry_run: bool) -> None:
     report = ingest_listing(listing, papers_dir, dry_run=dry_run)
     for entry, paper_id in report.new:
         click.echo(f"new: {papers_dir / (paper_id + '.yaml')} (line {entry.line})")
-    for entry, paper_id, score in report.present:
-        click.echo(f"already present: line {entry.line} is {paper_id} (title match {score:.0f}%)")
+    for present in report.present:
+        click.echo(f"already present: line {present.paper.line} is {present.id} ({present.reason})")
+    for lookalike in report.lookalikes:
+        click.echo(lookalike.line(papers_dir), err=True)
     for problem in report.problems:
         click.echo(str(problem), err=True)
     click.echo(("would add: " if dry_run else "") + report.summary())

@@ -1,125 +1,182 @@
-"""Ingest: a scraped listing -> new records in papers/, idempotently.
+"""Ingest: new papers (from a scraped listing, or any other source) -> new records, idempotently.
 
-A paper already in the catalogue (same title up to case, punctuation or a small edit) is left
-alone: ingest never rewrites an existing record, so it cannot overwrite a curated field.
-Nothing the tagger can derive (buffer type, stance, domains) is stored.
+A paper already in the catalogue (``identity.compare`` says SAME: an identifier agrees, or
+title and abstract both match) is left alone: ingest never rewrites an existing record, so it
+cannot overwrite a curated field. A paper whose title only looks like another's is written,
+and both are named in a "possible duplicate" line: a paper is never dropped on a look-alike
+title. Nothing the tagger can derive (buffer type, stance, domains) is stored.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter, defaultdict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-
-from rapidfuzz import fuzz, process
+from typing import Any
 
 from bufferlit.errors import ListingInvalid, RecordsInvalid
-from bufferlit.keys import title_slug, unique_key
-from bufferlit.listing import ListingEntry, parse_listing
-from bufferlit.model import Problem
-from bufferlit.records import check_record_text, displayer, normalise_title, read_papers
+from bufferlit.identity import Identity, place_batch
+from bufferlit.keys import new_key, unique_key
+from bufferlit.listing import parse_listing
+from bufferlit.model import Paper, Problem
+from bufferlit.records import Reading, check_record_text, displayer, read_catalogue
 from bufferlit.writer import catalogue_lock, dump_record, write_many_atomic
 
-SAME_PAPER_SCORE = 90.0
-PREFIX_WORDS = 3
-"""Titles are fuzzy-compared only when they share one of the PREFIX_WORDS rarest words of
-each (see ``similar_earlier``)."""
-MAX_CDIST_CELLS = 20_000_000
-"""Largest score matrix computed at once (float32: 80 MB)."""
-# Ids may be 80 characters; leave room for the suffix unique_key adds on a collision.
-MAX_SLUG_CHARS = 64
+
+@dataclass(frozen=True)
+class NewPaper:
+    """A paper about to become a record, from any source (listing, BibTeX, RIS, an API)."""
+
+    title: str
+    abstract: str
+    line: int = 0
+    """Where it stands in its source file (1-based), for messages; 0 when not from a file."""
+    code: tuple[str, ...] = ()
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+    """Further record fields known from the source: authors, year, venue, arxiv, doi, url."""
+
+    @property
+    def identity(self) -> Identity:
+        return Identity(
+            title=self.title,
+            abstract=self.abstract,
+            arxiv=str(self.metadata.get("arxiv") or ""),
+            doi=str(self.metadata.get("doi") or ""),
+        )
+
+
+@dataclass(frozen=True)
+class Present:
+    paper: NewPaper
+    id: str
+    """The record (or earlier new paper) it is the same paper as."""
+    reason: str
+
+
+@dataclass(frozen=True)
+class Lookalike:
+    id: str
+    """The new record."""
+    others: tuple[str, ...]
+    """Records whose titles look like its own: possibly the same paper."""
+
+    def line(self, papers_dir: Path) -> str:
+        others = ", ".join(self.others)
+        return (
+            f"possible duplicate: {papers_dir / (self.id + '.yaml')} has a title like {others};"
+            f" both are kept. If they are one paper, merge them; if not, add"
+            f" 'distinct_from: [{self.others[0]}]' to {self.id}.yaml"
+        )
 
 
 @dataclass
 class IngestReport:
-    new: list[tuple[ListingEntry, str]] = field(default_factory=list)
-    """Entries written, with the id each got."""
-    present: list[tuple[ListingEntry, str, float]] = field(default_factory=list)
-    """Entries already in the catalogue: the id they matched and the title score."""
+    new: list[tuple[NewPaper, str]] = field(default_factory=list)
+    """Papers written, with the id each got."""
+    present: list[Present] = field(default_factory=list)
+    """Papers already in the catalogue, with the id they are and why."""
+    lookalikes: list[Lookalike] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     junk_lines: int = 0
 
     def summary(self) -> str:
-        return (
+        plural = "s" if len(self.problems) != 1 else ""
+        text = (
             f"{len(self.new)} new, {len(self.present)} already present, "
-            f"{len(self.problems)} problem{'s' if len(self.problems) != 1 else ''}"
-            f" ({self.junk_lines} scraper junk line{'s' if self.junk_lines != 1 else ''} skipped)"
+            f"{len(self.lookalikes)} possible duplicate{'s' if len(self.lookalikes) != 1 else ''}, "
+            f"{len(self.problems)} problem{plural}"
         )
+        if self.junk_lines:
+            junk = f"{self.junk_lines} scraper junk line{'s' if self.junk_lines != 1 else ''}"
+            text += f" ({junk} skipped)"
+        return text
 
 
-class TitleIndex:
-    """Titles seen so far, for exact then fuzzy lookup of 'is this paper already here?'."""
-
-    def __init__(self) -> None:
-        self.exact: dict[str, str] = {}
-        self.titles: list[str] = []
-        self.ids: list[str] = []
-
-    def add(self, title: str, paper_id: str) -> None:
-        key = normalise_title(title)
-        self.exact.setdefault(key, paper_id)
-        self.titles.append(key)
-        self.ids.append(paper_id)
-
-    def find(self, title: str) -> tuple[str, float] | None:
-        key = normalise_title(title)
-        if key in self.exact:
-            return self.exact[key], 100.0
-        # rapidfuzz scores all titles in C; the cutoff lets it skip most by length alone.
-        match = process.extractOne(
-            key, self.titles, scorer=fuzz.ratio, score_cutoff=SAME_PAPER_SCORE
-        )
-        return (self.ids[match[2]], float(match[1])) if match else None
+def add_papers(
+    candidates: Sequence[NewPaper],
+    papers_dir: Path,
+    *,
+    source: str,
+    today: dt.date | None = None,
+    dry_run: bool = False,
+    report: IngestReport | None = None,
+) -> IngestReport:
+    """Write every candidate that is not already in the catalogue; ``source`` names where
+    the candidates came from in problems. A dry run reads without taking the lock, so it
+    works on a catalogue the user may not write."""
+    report = report or IngestReport()
+    added = (today or dt.date.today()).isoformat()
+    if dry_run:
+        _plan(candidates, papers_dir, source, added, report)
+        return report
+    with catalogue_lock(papers_dir):
+        pending = _plan(candidates, papers_dir, source, added, report)
+        write_many_atomic(pending)
+    return report
 
 
-def similar_earlier(keys: list[str], first: int, cutoff: float) -> dict[int, dict[int, float]]:
-    """For each ``i >= first``, the earlier titles ``j < i`` with ``fuzz.ratio >= cutoff``.
-
-    ``keys`` are normalised titles. Not all pairs: that is quadratic (10,000 listing entries
-    took 7.5 s in ``extractOne``, 100,000 would take over 10 minutes). Prefix filtering: order
-    words by how few titles have them; two titles that differ in fewer than PREFIX_WORDS words
-    share one of their PREFIX_WORDS rarest words, so only titles sharing one of those are
-    scored (in C, by ``cdist``). Typo-level differences ("Reflxion", a dropped "A", a changed
-    case or punctuation) are all found; titles differing in 3 or more words are not
-    compared, and those score under 90 anyway unless the words are tiny.
-    """
-    words = [set(key.split()) for key in keys]
-    frequency = Counter(word for word_set in words for word in word_set)
-    blocks: dict[str, list[int]] = defaultdict(list)
-    for index, word_set in enumerate(words):
-        for word in sorted(word_set, key=lambda w: (frequency[w], w))[:PREFIX_WORDS]:
-            blocks[word].append(index)  # ascending: indexes are visited in order
-    found: dict[int, dict[int, float]] = defaultdict(dict)
-    for members in blocks.values():
-        if len(members) < 2 or members[-1] < first:
+def _plan(
+    candidates: Sequence[NewPaper], papers_dir: Path, source: str, added: str, report: IngestReport
+) -> list[tuple[Path, str]]:
+    # A folder that does not exist yet is an empty catalogue: the first ingest creates it.
+    reading = read_catalogue(papers_dir) if papers_dir.exists() else Reading([], [], [])
+    if reading.problems:
+        # Adding to a catalogue that does not validate would bury the new problems.
+        raise RecordsInvalid(reading.problems)
+    papers: list[Paper] = reading.papers
+    ids: list[str | None] = [paper.id for paper in papers]
+    taken = {paper.id for paper in papers}
+    display_of = displayer(papers_dir)
+    placements = place_batch(
+        [Identity.of(paper) for paper in papers], [c.identity for c in candidates]
+    )
+    pending: list[tuple[Path, str]] = []  # written together at the end, one flush to disk
+    for candidate, placement in zip(candidates, placements, strict=True):
+        if placement.same_as is not None:
+            same = ids[placement.same_as]
+            assert same is not None, "place_batch only matches papers that were placed in"
+            report.present.append(Present(candidate, same, placement.reason))
+            ids.append(None)
             continue
-        queries = [index for index in members if index >= first]
-        choices = [keys[index] for index in members]
-        step = max(1, MAX_CDIST_CELLS // len(members))
-        for start in range(0, len(queries), step):
-            rows = queries[start : start + step]
-            scores = process.cdist(
-                [keys[index] for index in rows],
-                choices,
-                scorer=fuzz.ratio,
-                score_cutoff=cutoff,
-                workers=-1 if len(rows) * len(members) > 1_000_000 else 1,
-            )
-            for row, column in zip(*scores.nonzero(), strict=True):
-                i, j = rows[row], members[column]
-                if j < i and j not in found[i]:
-                    found[i][j] = float(fuzz.ratio(keys[i], keys[j]))  # exact, not float32
-    return found
+        paper_id, text, problems = _record_for(candidate, taken, added, papers_dir, display_of)
+        if problems:
+            report.problems += [
+                Problem(source, candidate.line, problem.field, problem.message)
+                for problem in problems
+            ]
+            ids.append(None)
+            continue
+        taken.add(paper_id)
+        ids.append(paper_id)
+        pending.append((papers_dir / f"{paper_id}.yaml", text))
+        report.new.append((candidate, paper_id))
+        others = tuple(other for index in placement.lookalikes if (other := ids[index]))
+        if others:
+            report.lookalikes.append(Lookalike(paper_id, others))
+    return pending
 
 
-def _short_slug(title: str) -> str:
-    """The title slug, cut at a word so that the id (and file name) stays short."""
-    slug = title_slug(title)
-    if len(slug) <= MAX_SLUG_CHARS:
-        return slug
-    cut = slug[:MAX_SLUG_CHARS]
-    return cut.rsplit("-", 1)[0] if "-" in cut else cut
+def _record_for(
+    candidate: NewPaper, taken: set[str], added: str, papers_dir: Path, display_of: Any
+) -> tuple[str, str, list[Problem]]:
+    """The new record's id and text, and every problem the loader would find in it: a
+    candidate the loader would refuse (a 25,000-character abstract, a control character, a bad
+    code URL) is reported against its source line, never written."""
+    authors = candidate.metadata.get("authors") or []
+    surname = str(authors[0]).split(",", 1)[0] if authors else ""
+    paper_id = unique_key(new_key(candidate.title, surname, candidate.metadata.get("year")), taken)
+    fields = {
+        **candidate.metadata,
+        "id": paper_id,
+        "title": candidate.title,
+        "code": list(candidate.code),
+        "added": added,
+        "abstract": candidate.abstract,
+    }
+    path = papers_dir / f"{paper_id}.yaml"
+    text = dump_record(fields)
+    return paper_id, text, check_record_text(text, path, display_of(path))
 
 
 def ingest_listing(
@@ -141,64 +198,14 @@ def ingest_listing(
         raise ListingInvalid(str(problem)) from None
     listing = parse_listing(text, str(listing_path))
     report = IngestReport(problems=list(listing.problems), junk_lines=listing.junk_lines)
-    added = (today or dt.date.today()).isoformat()
-
-    with catalogue_lock(papers_dir):
-        papers, problems = read_papers(papers_dir)
-        if problems:
-            # Adding to a catalogue that does not validate would bury the new problems.
-            raise RecordsInvalid(problems)
-        index = TitleIndex()
-        for paper in papers:
-            index.add(paper.title, paper.id)
-        taken = {paper.id for paper in papers}
-        display_of = displayer(papers_dir)
-
-        # Fuzzy candidates for the whole listing at once: an entry is present when it matches
-        # a record or an earlier entry that was added (the same answer, entry by entry, as
-        # TitleIndex.find: exact title first, else the best score, the earliest on a tie).
-        existing = len(index.titles)
-        keys = index.titles + [normalise_title(entry.title) for entry in listing.entries]
-        similar = similar_earlier(keys, existing, SAME_PAPER_SCORE)
-        ids: list[str | None] = [*index.ids, *([None] * len(listing.entries))]
-        pending: list[tuple[Path, str]] = []  # written together at the end, one flush to disk
-
-        for position, entry in enumerate(listing.entries, existing):
-            found: tuple[str, float] | None = None
-            if keys[position] in index.exact:
-                found = (index.exact[keys[position]], 100.0)
-            else:
-                for earlier, score in sorted(similar.get(position, {}).items()):
-                    earlier_id = ids[earlier]
-                    if earlier_id is not None and (found is None or score > found[1]):
-                        found = (earlier_id, score)
-            if found:
-                report.present.append((entry, *found))
-                continue
-            paper_id = unique_key(_short_slug(entry.title), taken)
-            fields = {
-                "id": paper_id,
-                "title": entry.title,
-                "code": list(entry.code),
-                "added": added,
-                "abstract": entry.abstract,
-            }
-            path = papers_dir / f"{paper_id}.yaml"
-            text = dump_record(fields)
-            # An entry the loader would refuse (a 25,000-character abstract, a control
-            # character, a bad code URL) is reported against its listing line, never written.
-            invalid = check_record_text(text, path, display_of(path))
-            if invalid:
-                report.problems += [
-                    Problem(str(listing_path), entry.line, problem.field, problem.message)
-                    for problem in invalid
-                ]
-                continue
-            taken.add(paper_id)
-            index.add(entry.title, paper_id)
-            ids[position] = paper_id
-            pending.append((path, text))
-            report.new.append((entry, paper_id))
-        if not dry_run:
-            write_many_atomic(pending)
-    return report
+    candidates = [
+        NewPaper(entry.title, entry.abstract, entry.line, entry.code) for entry in listing.entries
+    ]
+    return add_papers(
+        candidates,
+        papers_dir,
+        source=str(listing_path),
+        today=today,
+        dry_run=dry_run,
+        report=report,
+    )

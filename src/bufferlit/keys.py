@@ -32,6 +32,24 @@ def title_slug(title: str, max_words: int = 6) -> str:
     return "-".join(words[:max_words]) or "untitled"
 
 
+MAX_SLUG_CHARS = 64
+"""Ids may be 80 characters; a provisional id leaves room for the suffix of ``unique_key``."""
+
+
+def provisional_key(title: str) -> str:
+    """The id of a paper whose authors are unknown: its title slug, cut at a word."""
+    slug = title_slug(title)
+    if len(slug) <= MAX_SLUG_CHARS:
+        return slug
+    cut = slug[:MAX_SLUG_CHARS]
+    return cut.rsplit("-", 1)[0] if "-" in cut else cut
+
+
+def new_key(title: str, surname: str, year: int | None) -> str:
+    """The key a new paper gets: its citation key when authors and year are known."""
+    return citation_key(surname, year, title) if surname and year else provisional_key(title)
+
+
 def citation_key(surname: str, year: int, title: str) -> str:
     """``shinn2023reflexion`` from ("Shinn", 2023, "Reflexion: Language Agents ...")."""
     name = "".join(_words(surname)) or "anon"

@@ -46,6 +46,7 @@ FIELD_ORDER: tuple[str, ...] = (
     "stance",
     "domains",
     "notes",
+    "distinct_from",
     "abstract",
 )
 REQUIRED_FIELDS: tuple[str, ...] = ("id", "title", "abstract", "added")
@@ -79,6 +80,8 @@ class Paper:
     domains: tuple[str, ...] = ()
     """Curated research domains; empty when the tagger decides."""
     notes: str = ""
+    distinct_from: tuple[str, ...] = ()
+    """Ids of records a curator declared different papers despite a look-alike title."""
     source: str = field(default="", compare=False)
     """Path of the record file this entry was read from (not part of the record)."""
 

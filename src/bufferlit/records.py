@@ -10,12 +10,14 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from rapidfuzz import fuzz, process
 
 from bufferlit.errors import RecordsInvalid
+from bufferlit.identity import Identity, Verdict, catalogue_pairs
 from bufferlit.model import (
     FIELD_ORDER,
     REQUIRED_FIELDS,
@@ -35,7 +37,6 @@ from bufferlit.recordfile import (
 MAX_ABSTRACT_CHARS = 20_000
 MAX_TITLE_CHARS = 500
 MIN_YEAR, MAX_YEAR = 1900, dt.date.today().year + 1
-DUPLICATE_TITLE_SCORE = 95.0
 
 # Citation keys (shinn2023reflexion) and title slugs (reflexion-language-agents) both fit.
 ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -201,6 +202,7 @@ FIELD_RULES: dict[str, Callable[[Any], Any]] = {
     "stance": lambda value: None if value is None else _choice(Stance)(value),
     "domains": _list_of(_domain),
     "notes": _optional_text(2000),
+    "distinct_from": _list_of(_id),
     "abstract": _text(MAX_ABSTRACT_CHARS),
 }
 assert tuple(FIELD_RULES) == FIELD_ORDER, "every record field needs exactly one rule"
@@ -255,45 +257,15 @@ def validate_record(raw: RawRecord, display: str) -> tuple[Paper | None, list[Pr
 # Catalogue-wide checks: the same id twice, the same paper under two ids.
 
 
-def normalise_title(title: str) -> str:
-    """Words of the title, case and punctuation dropped (letters of any script kept)."""
-    return " ".join(re.findall(r"[^\W_]+", title.casefold()))
-
-
-def find_duplicate_titles(
-    papers: list[Paper], score_cutoff: float = DUPLICATE_TITLE_SCORE
-) -> list[tuple[Paper, Paper, float]]:
-    """Pairs of papers whose titles are (nearly) the same.
-
-    Not all-pairs: two titles scoring >= 95 share most words, so only papers that share one
-    of their two rarest words are compared (blocking), which keeps 10,000 records cheap.
-    """
-    titles = [normalise_title(paper.title) for paper in papers]
-    words = [set(title.split()) for title in titles]
-    frequency: dict[str, int] = {}
-    for word_set in words:
-        for word in word_set:
-            frequency[word] = frequency.get(word, 0) + 1
-    blocks: dict[str, list[int]] = {}
-    for index, word_set in enumerate(words):
-        for word in sorted(word_set, key=lambda w: (frequency[w], w))[:2]:
-            blocks.setdefault(word, []).append(index)
-    pairs: dict[tuple[int, int], float] = {}
-    for members in blocks.values():
-        if len(members) < 2:
-            continue
-        candidates = [titles[i] for i in members]
-        scores = process.cdist(candidates, candidates, scorer=fuzz.ratio, score_cutoff=score_cutoff)
-        for a, b in zip(*scores.nonzero(), strict=True):
-            if a < b:
-                pairs[(members[a], members[b])] = float(scores[a, b])
-    return [(papers[a], papers[b], score) for (a, b), score in sorted(pairs.items())]
-
-
 def check_catalogue(
     papers: list[Paper], lines: Mapping[str, Mapping[str, int]] | None = None
-) -> list[Problem]:
-    """Problems between records; ``lines`` (record source -> field -> line) places them."""
+) -> tuple[list[Problem], list[Problem]]:
+    """Problems and warnings between records; ``lines`` (source -> field -> line) places them.
+
+    Problems: one id twice, one paper under two ids (identity.compare says SAME), a
+    ``distinct_from`` naming no record. Warnings: possible duplicates (a look-alike title
+    alone), which a ``distinct_from`` in either record silences.
+    """
 
     def line(paper: Paper, field: str) -> int:
         return (lines or {}).get(paper.source, {}).get(field, 1)
@@ -302,26 +274,32 @@ def check_catalogue(
     by_id: dict[str, Paper] = {}
     for paper in papers:
         if paper.id in by_id:
-            problems.append(
-                Problem(
-                    paper.source,
-                    line(paper, "id"),
-                    "id",
-                    f"{paper.id!r} is also used by {by_id[paper.id].source}",
-                )
-            )
+            message = f"{paper.id!r} is also used by {by_id[paper.id].source}"
+            problems.append(Problem(paper.source, line(paper, "id"), "id", message))
         by_id.setdefault(paper.id, paper)
-    for first, second, score in find_duplicate_titles(papers):
-        problems.append(
-            Problem(
-                second.source,
-                line(second, "title"),
-                "title",
-                f"same paper as {first.source} ({first.id}): titles match at {score:.0f}%;"
-                " merge the two records",
+    for paper in papers:
+        for other in paper.distinct_from:
+            if other not in by_id:
+                message = f"names {other!r}, which is not a record; remove it or fix the id"
+                problems.append(
+                    Problem(paper.source, line(paper, "distinct_from"), "distinct_from", message)
+                )
+    warnings = []
+    for pair in catalogue_pairs([Identity.of(paper) for paper in papers]):
+        first, second = papers[pair.first], papers[pair.second]
+        if pair.comparison.verdict is Verdict.SAME:
+            message = (
+                f"same paper as {first.source} ({first.id}): {pair.comparison.reason};"
+                " merge the two records"
             )
-        )
-    return problems
+            problems.append(Problem(second.source, line(second, "title"), "title", message))
+        else:
+            message = (
+                f"possible duplicate of {first.source} ({first.id}): {pair.comparison.reason};"
+                f" if they are different papers, add 'distinct_from: [{first.id}]'"
+            )
+            warnings.append(Problem(second.source, line(second, "title"), "title", message))
+    return problems, warnings
 
 
 # ---------------------------------------------------------------------------------------------
@@ -341,10 +319,19 @@ def _misnamed_records(papers_dir: Path) -> list[Path]:
     )
 
 
-def read_papers(papers_dir: Path) -> tuple[list[Paper], list[Problem]]:
-    """Read and validate every record; never raises for bad input, returns the problems."""
+@dataclass(frozen=True)
+class Reading:
+    """A catalogue as read: its valid papers, what is wrong, what a curator should look at."""
+
+    papers: list[Paper]
+    problems: list[Problem]
+    warnings: list[Problem]
+
+
+def read_catalogue(papers_dir: Path) -> Reading:
+    """Read and validate every record; never raises for bad input."""
     if not papers_dir.is_dir():
-        return [], [Problem(str(papers_dir), 0, "", "is not a directory of records")]
+        return Reading([], [Problem(str(papers_dir), 0, "", "is not a directory of records")], [])
     papers: list[Paper] = []
     problems: list[Problem] = []
     lines: dict[str, dict[str, int]] = {}
@@ -363,8 +350,14 @@ def read_papers(papers_dir: Path) -> tuple[list[Paper], list[Problem]]:
         if paper is not None:
             papers.append(paper)
             lines[display] = raw.lines
-    problems.extend(check_catalogue(papers, lines))
-    return papers, problems
+    between, warnings = check_catalogue(papers, lines)
+    return Reading(papers, problems + between, warnings)
+
+
+def read_papers(papers_dir: Path) -> tuple[list[Paper], list[Problem]]:
+    """Every valid paper and every problem (warnings left out); never raises for bad input."""
+    reading = read_catalogue(papers_dir)
+    return reading.papers, reading.problems
 
 
 def check_record_text(text: str, path: Path, display: str | None = None) -> list[Problem]:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bufferlit.errors import BufferlitError, RecordsInvalid
-from bufferlit.keys import citation_key, title_slug, unique_key
+from bufferlit.keys import citation_key, provisional_key, unique_key
 from bufferlit.model import Paper
 from bufferlit.records import read_papers
 from bufferlit.writer import catalogue_lock, dump_record, paper_fields, write_atomic
@@ -25,8 +25,9 @@ class Rename:
 
 
 def is_slug_id(paper: Paper) -> bool:
-    """True while the id is still the provisional title slug ingest gave it."""
-    return paper.id == title_slug(paper.title) or paper.id.startswith(title_slug(paper.title))
+    """True while the id is still the provisional title slug ingest gave it (perhaps with the
+    suffix ``unique_key`` added on a collision)."""
+    return paper.id.startswith(provisional_key(paper.title))
 
 
 def plan_renames(papers: list[Paper], wanted: list[str]) -> list[Rename]:

@@ -116,10 +116,23 @@ def write_atomic(path: Path, text: str) -> None:
         raise _cannot_write(path, error) from error
 
 
+def file_mode(path: Path) -> int:
+    """The mode a written file gets: an existing file keeps its own; a new one gets what a
+    plain ``open()`` would give under the user's umask (``mkstemp`` alone would give 0600,
+    which a web server running as another user cannot read)."""
+    try:
+        return path.stat().st_mode & 0o7777
+    except OSError:
+        mask = os.umask(0o022)
+        os.umask(mask)
+        return 0o666 & ~mask
+
+
 def _write_atomic(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     descriptor, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.fchmod(descriptor, file_mode(path))
         with os.fdopen(descriptor, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
             handle.flush()
@@ -148,6 +161,7 @@ def write_many_atomic(files: Iterable[tuple[Path, str]]) -> None:
                 prefix=f".{path.name}.", suffix=".tmp", dir=path.parent
             )
             written.append((temp, path))
+            os.fchmod(descriptor, file_mode(path))
             with os.fdopen(descriptor, "w", encoding="utf-8", newline="\n") as handle:
                 handle.write(text)
         os.sync()

@@ -38,6 +38,9 @@ def line_of(text: str, start: str) -> int:
 # Every kind of broken record in one catalogue: one run reports them all.
 
 NEAR_DUPLICATE_TITLE = "Reflexion - language agents with verbal reinforcement learning."
+# The same paper twice: a look-alike title AND the same abstract (a look-alike title alone is
+# only a warning, see identity.compare).
+REFLEXION_ABSTRACT = "We keep an episodic memory buffer of verbal reflections in the context!"
 TYPES = record(id="types", year="2023", authors="Shinn, Noah", stance=["uses"], code="x")
 UNKNOWN = record(id="unknown", venu="NeurIPS", abstrct="typo")
 BIG = (
@@ -52,7 +55,9 @@ BROKEN_CATALOGUE: dict[str, str | bytes] = {
     "unknown.yaml": UNKNOWN,
     "dupid.yaml": bare_record("shinn2023reflexion", "Another paper entirely, about caches"),
     "shinn2023reflexion.yaml": record(),
-    "reflexion-again.yaml": bare_record("reflexion-again", NEAR_DUPLICATE_TITLE),
+    "reflexion-again.yaml": bare_record(
+        "reflexion-again", NEAR_DUPLICATE_TITLE, REFLEXION_ABSTRACT
+    ),
     "latin1.yaml": "id: latin1\ntitle: Caf\u00e9 buffers\n".encode("latin-1"),
     "big.yaml": BIG,
     "empty.yaml": b"",

@@ -73,6 +73,8 @@ def curated_catalogue(make_catalogue) -> Path:
             "wang2022learning.yaml": record(
                 id="wang2022learning",
                 title="Learning to Prompt for Continual Learning",
+                authors=["Wang, Zifeng"],
+                year=2022,
                 stance="avoids",
                 notes=HOSTILE["notes"],
             ),
@@ -477,8 +479,14 @@ def test_ingest_never_rewrites_a_record_already_there(make_catalogue, tmp_path):
     )
     result = run_cli(["ingest", str(listing), "--papers", str(papers)])
     assert result.exit_code == 0, result.output
-    assert "2 already present" in result.output
-    assert snapshot(papers) == before
+    # Look-alike titles with other abstracts: written beside the records, never over them,
+    # and named as possible duplicates.
+    assert "2 new, 0 already present, 2 possible duplicates" in result.output
+    after = snapshot(papers)
+    assert {name: after[name] for name in before} == before
+    assert "possible duplicate:" in result.output and "distinct_from: [wang2022learning]" in (
+        result.output
+    )
 
 
 CURATED = ("buffer_types", "stance", "domains", "notes")

@@ -21,8 +21,8 @@ import pytest
 from bench.generate import generate, write_listing, write_records
 from rapidfuzz import process
 
+from bufferlit import identity as identity_module
 from bufferlit import ingest as ingest_module
-from bufferlit import records as records_module
 from bufferlit.export import to_json
 from bufferlit.records import load_papers
 from bufferlit.tagger import tag_papers
@@ -54,8 +54,7 @@ def cdist_cells(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
         return real(queries, choices, **kwargs)
 
     counting_process = type("P", (), {"cdist": staticmethod(counting)})
-    for module in (ingest_module, records_module):
-        monkeypatch.setattr(module, "process", _Proxy(process, counting_process))
+    monkeypatch.setattr(identity_module, "process", _Proxy(process, counting_process))
     yield cells
 
 
