@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -123,21 +123,6 @@ plugins:
       repo_url: https://github.com/example/testlit
 {extra}
 """
-
-
-@pytest.fixture
-def make_project(tmp_path: Path) -> Callable[..., Path]:
-    """A temp project (mkdocs.yml, docs/, papers/); returns the mkdocs.yml path."""
-
-    def make(records: dict[str, str] | None = None, extra: str = "") -> Path:
-        write_records(tmp_path / "papers", SMALL_CATALOGUE if records is None else records)
-        (tmp_path / "docs").mkdir(exist_ok=True)
-        (tmp_path / "docs" / "about.md").write_text("# About\n\nA test catalogue.\n")
-        config = tmp_path / "mkdocs.yml"
-        config.write_text(MKDOCS_YML.format(extra=extra), encoding="utf-8")
-        return config
-
-    return make
 
 
 # ---------------------------------------------------------------------------------------------

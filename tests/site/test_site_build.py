@@ -11,7 +11,6 @@ import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import bibtexparser
 import pytest
@@ -314,27 +313,6 @@ def test_build_command_with_papers_and_site_dir(
     failed = CliRunner().invoke(build_command, ["-f", str(tmp_path / "nope.yml")])
     assert failed.exit_code == 1
     assert "no MkDocs configuration" in failed.output
-
-
-def test_ctrl_c_between_the_two_renames_puts_the_old_site_back(
-    make_project: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    config = make_project()
-    site = build_site(config).site_dir
-    before = snapshot(site)
-    real_rename = Path.rename
-
-    def interrupted(self: Path, target: Any) -> Path:
-        if self.name.endswith(".new"):
-            raise KeyboardInterrupt
-        return real_rename(self, target)
-
-    monkeypatch.setattr(Path, "rename", interrupted)
-    with pytest.raises(KeyboardInterrupt):
-        build_site(config)
-    monkeypatch.undo()
-    assert snapshot(site) == before
-    assert not [p for p in config.parent.iterdir() if p.name.startswith("site.")]
 
 
 def test_generated_pages_skip_markdown_and_keep_title_meta_and_anchors(

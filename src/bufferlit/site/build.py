@@ -1,18 +1,16 @@
-"""``build_site()``: the whole site build, all or nothing.
+"""``build_site()``: the whole site build, all or nothing, and never over what is not ours.
 
-MkDocs cleans and writes its ``site_dir`` in place, so a failure half way would leave a broken
-site. Here MkDocs builds into a fresh sibling folder and Pagefind indexes it there; only when
-both succeeded is the old site moved away and the new one moved in (two renames on one
-filesystem), then the old one deleted.
-On any failure the new folder is removed and ``site_dir`` is exactly as it was.
+Phases: configuration -> guard (is the folder a fit target? see ``output``) -> workspace (lock,
+recovery of an interrupted build, a fresh staging folder inside the site folder) -> MkDocs
+build into staging -> Pagefind index -> verify every output -> publish file by file (journal,
+manifest last). Any failure before publishing leaves the site folder exactly as it was.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
-import shutil
-import tempfile
+import os
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -26,6 +24,15 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import Abort, ConfigurationError, MkDocsException
 
 from bufferlit.errors import BufferlitError, BuildFailed
+from bufferlit.site.output import (
+    MANIFEST,
+    Protected,
+    check_site_dir,
+    foreign_files,
+    publish,
+    site_workspace,
+    verified_manifest,
+)
 from bufferlit.site.plugin import BufferlitPlugin
 from bufferlit.site.search import index_site
 
@@ -37,6 +44,10 @@ class BuildReport:
     site_dir: Path
     pages: int
     seconds: float
+    written: int = 0
+    """Files written into site_dir (new or changed)."""
+    removed: int = 0
+    """Files of the previous build no longer part of the site, deleted."""
 
 
 class _WarningCollector(logging.Handler):
@@ -73,61 +84,67 @@ def build_site(
     ``site_dir``, ``papers_dir`` and ``strict`` override mkdocs.yml when given.
     """
     started = time.monotonic()
-
-    # Phase 1: configuration. Load mkdocs.yml with the overrides and find the plugin.
     config = _load_config(config_file, strict)
-    target = (site_dir or Path(config.site_dir)).resolve()
+    plugin = _plugin(config, config_file, papers_dir)
+    target = Path(os.path.abspath(site_dir or config.site_dir))
+    check_site_dir(target, protected_folders(config, plugin))
+    kept = _what_failure_keeps(target)
+    with site_workspace(target) as workspace:
+        config.site_dir = str(workspace.staging)
+        try:
+            _run_mkdocs(config, config_file)
+            index_site(workspace.staging)
+            manifest = verified_manifest(workspace.staging)
+        except BuildFailed as error:
+            raise BuildFailed(f"{error.message}\n{kept}") from error
+        plan = publish(workspace, manifest)
+    pages = sum(1 for name in manifest if name.endswith(".html"))
+    return BuildReport(
+        target, pages, time.monotonic() - started, len(plan.changed), len(plan.removed)
+    )
+
+
+def _plugin(config: MkDocsConfig, config_file: Path, papers_dir: Path | None) -> BufferlitPlugin:
     plugin = config.plugins.get(PLUGIN_NAME)
     if not isinstance(plugin, BufferlitPlugin):
         raise BuildFailed(f"{config_file}: the {PLUGIN_NAME!r} plugin is not enabled in plugins:")
     if papers_dir is not None:
         plugin.papers_override = papers_dir.resolve()
+    return plugin
 
-    # Phase 2: a fresh sibling folder to build into (same filesystem, so renames are atomic).
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f"{target.name}.", suffix=".new", dir=target.parent))
-    config.site_dir = str(staging)
 
-    try:
-        # Phase 3: the MkDocs build (plugin events: load and tag records, generate pages,
-        # render the theme, write files), collecting warnings for the error message.
-        with _collect_warnings() as warnings:
-            try:
-                mkdocs_build(config)
-            except (Abort, MkDocsException, BufferlitError, OSError, ValueError) as error:
-                message = _failure_message(config_file, error, warnings.messages)
-                raise BuildFailed(message) from error
-            except jinja2.TemplateSyntaxError as error:
-                where = f"{error.filename or error.name}:{error.lineno}"
-                raise BuildFailed(
-                    f"site build failed; the previous site was kept.\n"
-                    f"template {where}: {error.message}"
-                ) from error
-            except Exception as error:  # a template or plugin bug: still never a half site
-                raise BuildFailed(
-                    f"site build failed; the previous site was kept.\n"
-                    f"{type(error).__name__}: {error}"
-                ) from error
+def protected_folders(config: MkDocsConfig, plugin: BufferlitPlugin) -> Protected:
+    project = Path(config.config_file_path or "mkdocs.yml").resolve().parent
+    return Protected(project, plugin.papers_dir(config), Path(config.docs_dir))
 
-        # Phase 4: sanity check. An empty or index-less output is a failure, not a site.
-        if not (staging / "index.html").is_file():
-            raise BuildFailed("site build produced no index.html; the previous site was kept")
-        pages = sum(1 for _ in staging.rglob("*.html"))
 
-        # Phase 4b: the search index (Pagefind) over the paper pages of the new site.
-        index_site(staging)
+def _what_failure_keeps(target: Path) -> str:
+    if (target / MANIFEST).exists() or (foreign_files(target) is None and target.exists()):
+        return "the previous site was kept as it was"
+    return f"nothing in {target} was changed"
 
-        # Phase 5: swap. Old site aside, new site in, old site deleted.
-        _swap_into_place(staging, target)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    return BuildReport(target, pages, time.monotonic() - started)
+
+def _run_mkdocs(config: MkDocsConfig, config_file: Path) -> None:
+    """The MkDocs build (plugin events: load and tag records, generate pages, render the
+    theme, write files), collecting warnings for the error message."""
+    with _collect_warnings() as warnings:
+        try:
+            mkdocs_build(config)
+        except (Abort, MkDocsException, BufferlitError, OSError, ValueError) as error:
+            raise BuildFailed(_failure_message(config_file, error, warnings.messages)) from error
+        except jinja2.TemplateSyntaxError as error:
+            where = f"{error.filename or error.name}:{error.lineno}"
+            raise BuildFailed(f"site build failed: template {where}: {error.message}") from error
+        except Exception as error:  # a template or plugin bug: still never a half site
+            raise BuildFailed(f"site build failed: {type(error).__name__}: {error}") from error
 
 
 def _load_config(config_file: Path, strict: bool | None) -> MkDocsConfig:
     if not config_file.is_file():
-        raise BuildFailed(f"no MkDocs configuration at {config_file}")
+        raise BuildFailed(
+            f"no MkDocs configuration at {config_file}: run this in the catalogue's folder"
+            " (the one holding mkdocs.yml and papers/), or name it with --config-file"
+        )
     overrides: dict[str, Any] = {} if strict is None else {"strict": strict}
     try:
         config = load_config(config_file=str(config_file), **overrides)
@@ -143,23 +160,4 @@ def _failure_message(config_file: Path, error: BaseException, warnings: list[str
         detail = f"{error}\n" + "\n".join(f"  warning: {message}" for message in warnings)
     else:
         detail = str(error) or type(error).__name__
-    return f"site build from {config_file} failed; the previous site was kept.\n{detail}"
-
-
-def _swap_into_place(staging: Path, target: Path) -> None:
-    if not target.exists():
-        staging.rename(target)
-        return
-    retired = Path(tempfile.mkdtemp(prefix=f"{target.name}.", suffix=".old", dir=target.parent))
-    retired.rmdir()  # only the unique name is wanted; rename needs it free
-    target.rename(retired)
-    try:
-        staging.rename(target)
-    except BaseException as error:
-        # Ctrl-C or a failed rename between the two renames: put the old site back first.
-        if not target.exists():
-            retired.rename(target)
-        if isinstance(error, OSError):
-            raise BuildFailed(f"could not move the new site into {target}: {error}") from error
-        raise
-    shutil.rmtree(retired, ignore_errors=True)
+    return f"site build from {config_file} failed:\n{detail}"

@@ -57,8 +57,10 @@ def build_command(
 ) -> None:
     """Build the static site: catalogue, paper pages, stats and downloads.
 
-    The site is built in a temporary folder and swapped in only when the build succeeded: a
-    failed build leaves the previous site/ exactly as it was.
+    The site is built in a staging folder and published file by file only when the build
+    succeeded: a failed build leaves the previous site exactly as it was. Only files an
+    earlier build wrote (listed in SITE/.bufferlit-manifest.json) are ever replaced or
+    deleted; a folder holding other files (a thesis, the repository) is refused.
 
     \b
     Example:
@@ -69,7 +71,10 @@ def build_command(
 
     show_mkdocs_log(logging.WARNING)
     report = build_site(config_file, site_dir=site_dir, papers_dir=papers_dir, strict=strict)
-    click.echo(f"built {report.pages} pages into {report.site_dir} in {report.seconds:.1f} s")
+    click.echo(
+        f"built {report.pages} pages into {report.site_dir} in {report.seconds:.1f} s"
+        f" ({report.written} files written, {report.removed} removed)"
+    )
 
 
 @click.command("serve")

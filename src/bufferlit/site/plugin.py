@@ -29,6 +29,7 @@ from mkdocs.structure.pages import Page
 
 from bufferlit.records import load_papers
 from bufferlit.site import context
+from bufferlit.site.output import Protected, check_site_dir, write_manifest
 from bufferlit.site.pages import GeneratedFile, PageData, SiteOptions, generate_site
 from bufferlit.site.render import PACKAGE_TEMPLATES
 
@@ -99,6 +100,12 @@ class BufferlitPlugin(BasePlugin[BufferlitConfig]):  # type: ignore[no-untyped-c
         return Path(config.config_file_path or ".").parent / self.config.templates
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        # The same guard as ``bufferlit build``, for a plain ``mkdocs build``, which deletes
+        # every non-dot file of site_dir before writing (bufferlit build builds into a fresh
+        # staging folder, which passes).
+        project = Path(config.config_file_path or "mkdocs.yml").resolve().parent
+        protected = Protected(project, self.papers_dir(config), Path(config.docs_dir))
+        check_site_dir(Path(config.site_dir), protected, cleaned_by_mkdocs=True)
         # The theme override (feed <link>, asset tags) ships in the package, so a site needs
         # no custom_dir of its own; a site's custom_dir still wins (it is dirs[0]).
         dirs = config.theme.dirs
@@ -194,6 +201,10 @@ class BufferlitPlugin(BasePlugin[BufferlitConfig]):  # type: ignore[no-untyped-c
         ):
             return InclusionLevel.NOT_IN_NAV
         return InclusionLevel.UNDEFINED
+
+    def on_post_build(self, *, config: MkDocsConfig) -> None:
+        # So that a later build (bufferlit's or MkDocs') knows which files are its own.
+        write_manifest(Path(config.site_dir))
 
     def on_serve(self, server: Any, /, *, config: MkDocsConfig, builder: Any) -> Any:
         """Rebuild when a record or a template changes, not only the docs."""
