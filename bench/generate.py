@@ -352,6 +352,7 @@ def generate(count: int, seed: int = 1) -> Iterator[Synthetic]:
     name_off, slot_off = rng.randrange(name_space), rng.randrange(slot_space)
     kinds = [kind for kind, weight in KIND_WEIGHTS for _ in range(weight)]
     taken: set[str] = set()
+    used_arxiv: set[str] = set()
 
     def title_slots(number: int) -> dict[str, str]:
         template, adj, buf, tech, dom = _slots(_permute(number, slot_space, slot_mul, slot_off))
@@ -415,7 +416,10 @@ def generate(count: int, seed: int = 1) -> Iterator[Synthetic]:
         taken.add(key)
         arxiv = ""
         if year >= 2008 and rng.random() < 0.8:
-            arxiv = f"{year % 100:02d}{rng.randint(1, 12):02d}.{rng.randint(1, 29999):05d}"
+            # One paper per arXiv id: two records sharing one are the same paper to validate.
+            while not arxiv or arxiv in used_arxiv:
+                arxiv = f"{year % 100:02d}{rng.randint(1, 12):02d}.{rng.randint(1, 29999):05d}"
+            used_arxiv.add(arxiv)
         fields: dict[str, object] = {
             "id": key,
             "title": title,
