@@ -26,14 +26,19 @@ from mkdocs.exceptions import Abort, ConfigurationError, MkDocsException
 from bufferlit.errors import BufferlitError, BuildFailed
 from bufferlit.site.output import (
     MANIFEST,
+    Manifest,
+    Plan,
     Protected,
+    Workspace,
     check_site_dir,
     foreign_files,
     publish,
+    read_manifest,
     site_workspace,
     verified_manifest,
 )
 from bufferlit.site.plugin import BufferlitPlugin
+from bufferlit.site.search import BUNDLE as SEARCH_BUNDLE
 from bufferlit.site.search import index_site
 
 PLUGIN_NAME = "bufferlit"
@@ -61,15 +66,28 @@ class _WarningCollector(logging.Handler):
         self.messages.append(record.getMessage())
 
 
+class _DirtyNotice(logging.Filter):
+    """Drops MkDocs' warning that a dirty build may leave stale navigation: it is meant for
+    ``mkdocs build --dirty``, which trusts file times; here the page cache decides (see
+    incremental.py) and the warning would fail every strict build."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("A 'dirty' build is being performed")
+
+
 @contextlib.contextmanager
 def _collect_warnings() -> Iterator[_WarningCollector]:
     collector = _WarningCollector()
     logger = logging.getLogger("mkdocs")
     logger.addHandler(collector)
+    notice = _DirtyNotice()
+    build_logger = logging.getLogger("mkdocs.commands.build")
+    build_logger.addFilter(notice)
     try:
         yield collector
     finally:
         logger.removeHandler(collector)
+        build_logger.removeFilter(notice)
 
 
 def build_site(
@@ -79,7 +97,7 @@ def build_site(
     papers_dir: Path | None = None,
     strict: bool | None = None,
 ) -> BuildReport:
-    """Build the site from ``config_file``; raise BuildFailed (site_dir untouched) on failure.
+    """Build the site from ``config_file``; raise BuildFailed on failure, saying what was kept.
 
     ``site_dir``, ``papers_dir`` and ``strict`` override mkdocs.yml when given.
     """
@@ -93,15 +111,42 @@ def build_site(
         config.site_dir = str(workspace.staging)
         try:
             _run_mkdocs(config, config_file)
-            index_site(workspace.staging)
-            manifest = verified_manifest(workspace.staging)
+            cache = plugin.page_cache
+            manifest = verified_manifest(workspace.staging, {**_search_files(target), **cache.kept})
         except BuildFailed as error:
             raise BuildFailed(f"{error.message}\n{kept}") from error
-        plan = publish(workspace, manifest)
-    pages = sum(1 for name in manifest if name.endswith(".html"))
-    return BuildReport(
-        target, pages, time.monotonic() - started, len(plan.changed), len(plan.removed)
-    )
+        pages = publish(workspace, manifest, workspace.staging)
+        cache.save(workspace)
+        search = _publish_search(workspace, manifest)
+    html_pages = sum(1 for name in manifest if name.endswith(".html"))
+    seconds = time.monotonic() - started
+    written = len(pages.changed) + len(search.changed)
+    return BuildReport(target, html_pages, seconds, written, len(pages.removed))
+
+
+def _search_files(site: Path) -> Manifest:
+    """The last build's search index: kept while the pages are published, then replaced."""
+    old = read_manifest(site)
+    return {name: digest for name, digest in old.items() if name.startswith(SEARCH_BUNDLE + "/")}
+
+
+def _publish_search(workspace: Workspace, manifest: Manifest) -> Plan:
+    """Index the published pages (Pagefind has no incremental mode: the whole site, from the
+    site folder, where unchanged pages stayed), then publish the new index in place of the
+    old. A failure here leaves the new pages with the previous search index."""
+    try:
+        index_site(workspace.site, workspace.search / SEARCH_BUNDLE)
+        bundle = verified_manifest(workspace.search, {"index.html": ""})
+    except BuildFailed as error:
+        message = f"{error.message}\nthe pages were published; search still uses the previous index"
+        raise BuildFailed(message) from error
+    del bundle["index.html"]
+    pages = {
+        name: digest
+        for name, digest in manifest.items()
+        if name not in _search_files(workspace.site)
+    }
+    return publish(workspace, {**pages, **bundle}, workspace.search)
 
 
 def _plugin(config: MkDocsConfig, config_file: Path, papers_dir: Path | None) -> BufferlitPlugin:
@@ -129,7 +174,9 @@ def _run_mkdocs(config: MkDocsConfig, config_file: Path) -> None:
     theme, write files), collecting warnings for the error message."""
     with _collect_warnings() as warnings:
         try:
-            mkdocs_build(config)
+            # Dirty mode: MkDocs asks each file whether it changed; the plugin answers from
+            # the page cache (incremental.py), so only changed pages are rendered and written.
+            mkdocs_build(config, dirty=True)
         except (Abort, MkDocsException, BufferlitError, OSError, ValueError) as error:
             raise BuildFailed(_failure_message(config_file, error, warnings.messages)) from error
         except jinja2.TemplateSyntaxError as error:

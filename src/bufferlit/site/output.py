@@ -167,6 +167,12 @@ def _manifest_text(manifest: Manifest) -> str:
 class Workspace:
     site: Path
 
+    @classmethod
+    def of_staging(cls, folder: Path) -> Workspace | None:
+        """The workspace whose staging folder ``folder`` is (None: not a staging folder)."""
+        workspace = cls(folder.parent.parent)
+        return workspace if folder == workspace.staging else None
+
     @property
     def root(self) -> Path:
         return self.site / WORKDIR
@@ -178,6 +184,11 @@ class Workspace:
     @property
     def backup(self) -> Path:
         return self.root / "backup"
+
+    @property
+    def search(self) -> Path:
+        """Where the search index is built before it is published."""
+        return self.root / "search"
 
     @property
     def journal(self) -> Path:
@@ -201,13 +212,15 @@ def site_workspace(site: Path) -> Iterator[Workspace]:
         with handle:
             _lock(handle, site)
             recover(workspace)
-            _remove(workspace.staging)
+            for leftover in (workspace.staging, workspace.search):
+                _remove(leftover)
             workspace.staging.mkdir()
             try:
                 yield workspace
                 published = (site / MANIFEST).exists()
             finally:
-                _remove(workspace.staging)
+                for leftover in (workspace.staging, workspace.search):
+                    _remove(leftover)
     finally:
         if created and not published:
             _remove(workspace.root)
@@ -234,13 +247,15 @@ def _remove(path: Path) -> None:
 # Publishing: staging -> site, file by file, journalled.
 
 
-def verified_manifest(staging: Path) -> Manifest:
-    """SHA-256 of every file the build wrote; BuildFailed on an empty file (a full disk or a
-    file size limit leaves files at 0 bytes while the writer may still exit 0)."""
-    manifest = _hash_all(staging)
-    empty = [name for name in manifest if (staging / name).stat().st_size == 0]
+def verified_manifest(staging: Path, kept: Manifest | None = None) -> Manifest:
+    """SHA-256 of every file the build wrote, with ``kept`` (files carried over unchanged);
+    BuildFailed on an empty file (a full disk or a file size limit leaves files at 0 bytes
+    while the writer may still exit 0) or a site without a home page."""
+    written = _hash_all(staging)
+    empty = [name for name in written if (staging / name).stat().st_size == 0]
     if empty:
         raise BuildFailed(f"the build wrote an empty file, {empty[0]} (is the disk full?)")
+    manifest = {**(kept or {}), **written}
     if "index.html" not in manifest:
         raise BuildFailed("the build produced no index.html")
     return manifest
@@ -304,8 +319,10 @@ def previous_files(site: Path) -> Manifest:
     return {name: digest for name, digest in every.items() if not _kept(name.split("/")[0])}
 
 
-def publish(workspace: Workspace, new: Manifest) -> Plan:
-    """Move the staged site into place, journalled, the manifest last. Interrupted here
+def publish(workspace: Workspace, new: Manifest, source: Path) -> Plan:
+    """Move the files of ``new`` that changed from ``source`` into place, journalled, the
+    manifest last; files of ``new`` not in ``source`` must be in the site already, unchanged
+    (carried over by an incremental build). Interrupted here
     (Ctrl-C, a full disk), the old site is put back at once; killed, by the next build."""
     site = workspace.site
     old = previous_files(site)
@@ -318,7 +335,7 @@ def publish(workspace: Workspace, new: Manifest) -> Plan:
     }
     write_atomic(workspace.journal, json.dumps(journal))
     try:
-        _move_into_place(workspace, plan)
+        _move_into_place(workspace, plan, source)
         write_atomic(site / MANIFEST, _manifest_text(new))
     except BaseException as error:
         recover(workspace)
@@ -330,13 +347,13 @@ def publish(workspace: Workspace, new: Manifest) -> Plan:
     return plan
 
 
-def _move_into_place(workspace: Workspace, plan: Plan) -> None:
+def _move_into_place(workspace: Workspace, plan: Plan, source: Path) -> None:
     site = workspace.site
     for name in (*plan.changed, *plan.removed):
         _keep_aside(site / name, workspace.backup / name)
     for name in plan.changed:
         (site / name).parent.mkdir(parents=True, exist_ok=True)
-        os.replace(workspace.staging / name, site / name)
+        os.replace(source / name, site / name)
     for name in plan.removed:
         with contextlib.suppress(FileNotFoundError):
             (site / name).unlink()

@@ -29,7 +29,8 @@ from mkdocs.structure.pages import Page
 
 from bufferlit.records import load_papers
 from bufferlit.site import context
-from bufferlit.site.output import Protected, check_site_dir, write_manifest
+from bufferlit.site.incremental import PageCache, fingerprint, write_all_others
+from bufferlit.site.output import Protected, Workspace, check_site_dir, write_manifest
 from bufferlit.site.pages import GeneratedFile, PageData, SiteOptions, generate_site
 from bufferlit.site.render import PACKAGE_TEMPLATES
 
@@ -51,6 +52,10 @@ class BufferlitConfig(Config):  # type: ignore[no-untyped-call]
     newest = config_options.Type(int, default=8)
     feed_size = config_options.Type(int, default=30)
     related = config_options.Type(int, default=5)
+
+
+def anchor_ids(generated_html: str) -> set[str]:
+    return {html.unescape(anchor) for anchor in ID_ATTRIBUTE.findall(generated_html)}
 
 
 def default_nav(docs_pages: set[str]) -> list[Any]:
@@ -87,6 +92,8 @@ class BufferlitPlugin(BasePlugin[BufferlitConfig]):  # type: ignore[no-untyped-c
         super().__init__()
         self.pages: dict[str, tuple[File, PageData]] = {}
         """src_uri -> (a generated page's File, its meta and HTML), refilled every build."""
+        self.page_cache = PageCache("", {}, {})
+        """Which generated files this build renders again (see incremental.py)."""
 
     def papers_dir(self, config: MkDocsConfig) -> Path:
         if self.papers_override is not None:
@@ -146,6 +153,7 @@ class BufferlitPlugin(BasePlugin[BufferlitConfig]):  # type: ignore[no-untyped-c
             for uri in ASSET_URIS.values()
         ]
         self.pages = {}
+        self.page_cache = self.start_cache(config, options)
         for item in generated:
             existing = files.get_file_from_path(item.src_uri)
             if existing is not None:
@@ -154,10 +162,19 @@ class BufferlitPlugin(BasePlugin[BufferlitConfig]):  # type: ignore[no-untyped-c
             file = File.generated(
                 config, item.src_uri, content=item.content, inclusion=self.inclusion(item)
             )
+            self.page_cache.decide(file, item)
             if item.page is not None:
                 self.pages[item.src_uri] = (file, item.page)
             files.append(file)
+        write_all_others(files, self.page_cache)
         return files
+
+    def start_cache(self, config: MkDocsConfig, options: SiteOptions) -> PageCache:
+        templates = [PACKAGE_TEMPLATES, *filter(None, [self.template_overrides(config)])]
+        if config.theme.custom_dir:
+            templates.append(Path(config.theme.custom_dir))
+        shared = fingerprint(config, templates, options.docs_pages)
+        return PageCache.for_build(config, shared)
 
     def generated_page(self, page: Page) -> PageData | None:
         """The meta and HTML of a page this plugin generated (this very File), else None."""
@@ -181,12 +198,18 @@ class BufferlitPlugin(BasePlugin[BufferlitConfig]):  # type: ignore[no-untyped-c
         data = self.generated_page(page)
         if data is None:
             return content
-        # What MkDocs' raw-HTML pass would have recorded, so links from the docs pages to an
-        # anchor of a generated page are still validated. (The toc stays empty as before: the
-        # headings were raw HTML, which the toc extension never read.)
-        ids = ID_ATTRIBUTE.findall(data.html)
-        page.present_anchor_ids = {html.unescape(anchor) for anchor in ids}
+        page.present_anchor_ids = anchor_ids(data.html)  # page.render() just emptied them
         return data.html
+
+    def on_nav(self, nav: Any, /, *, config: MkDocsConfig, files: Files) -> Any:
+        # What MkDocs' raw-HTML pass would have recorded, so links from the docs pages to an
+        # anchor of a generated page are still validated; set here, for every generated page,
+        # because an incremental build does not render the unchanged ones. (The toc stays
+        # empty as before: the headings were raw HTML, which the toc extension never read.)
+        for file, data in self.pages.values():
+            if file.page is not None:
+                file.page.present_anchor_ids = anchor_ids(data.html)
+        return nav
 
     @staticmethod
     def inclusion(item: GeneratedFile) -> InclusionLevel:
@@ -203,8 +226,10 @@ class BufferlitPlugin(BasePlugin[BufferlitConfig]):  # type: ignore[no-untyped-c
         return InclusionLevel.UNDEFINED
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
-        # So that a later build (bufferlit's or MkDocs') knows which files are its own.
-        write_manifest(Path(config.site_dir))
+        # A plain mkdocs build: record the files as bufferlit's, so that a later build knows
+        # them (bufferlit build writes the manifest itself when it publishes).
+        if Workspace.of_staging(Path(config.site_dir)) is None:
+            write_manifest(Path(config.site_dir))
 
     def on_serve(self, server: Any, /, *, config: MkDocsConfig, builder: Any) -> Any:
         """Rebuild when a record or a template changes, not only the docs."""

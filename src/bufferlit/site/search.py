@@ -23,15 +23,17 @@ PAPER_PAGES = "papers/*/index.html"
 TIMEOUT_SECONDS = 1800
 
 
-def index_site(site: Path) -> bool:
-    """Write ``site/pagefind/``; False when there is no paper page to index.
+def index_site(site: Path, bundle: Path | None = None) -> bool:
+    """Index the paper pages of ``site`` into ``bundle`` (default ``site/pagefind/``); False
+    when there is no paper page to index.
 
     Raises BuildFailed when Pagefind is missing or fails (the caller keeps the old site).
     """
     if next(site.glob(PAPER_PAGES), None) is None:
         return False
     command = [sys.executable, "-m", "pagefind", "--site", str(site), "--glob", PAPER_PAGES]
-    command += ["--output-subdir", BUNDLE, "--quiet"]
+    bundle = bundle or site / BUNDLE
+    command += ["--output-path", str(bundle), "--quiet"]
     try:
         done = subprocess.run(
             command,
@@ -49,7 +51,7 @@ def index_site(site: Path) -> bool:
             "search index (pagefind) failed:\n"
             + ("\n".join(detail) or f"exit status {done.returncode}")
         )
-    check_index(site / BUNDLE)
+    check_index(bundle)
     return True
 
 

@@ -1,0 +1,131 @@
+"""Incremental builds: render and write again only the pages whose inputs changed.
+
+A generated page's final HTML is a function of its own content (the HTML and meta the page
+templates rendered from its record, its related papers, the catalogue it lists, ...) and of
+what every page shares (mkdocs.yml, the theme and our templates, the nav, the versions of
+MkDocs, Material and bufferlit). So each generated file gets a key: a hash of the shared
+*fingerprint* and its own content. When a key equals the last published build's and the file
+is still in the site's manifest, MkDocs is told the file is unmodified (its dirty mode) and
+neither renders nor writes it; the publish step carries the file over from the site as it is.
+
+This is not ``mkdocs build --dirty``, which trusts file times, misses pages that depend on
+other records and breaks the search index: here a page is skipped only when everything it is
+made from is unchanged, by construction, and every other file (theme assets, docs pages,
+sitemap, 404) is written every time. A test checks that an incremental build gives the same
+files as a full one over a sequence of edits.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.structure.files import File, Files
+
+from bufferlit.site.output import Manifest, Workspace, read_manifest
+from bufferlit.site.pages import GeneratedFile
+
+KEYS_FILE = "pages.json"
+"""In the site's work folder: the key of every generated file of the last published build."""
+
+
+@dataclass
+class PageCache:
+    """What the last build made of each generated file, and what this build keeps of it."""
+
+    fingerprint: str
+    previous: dict[str, str]
+    """src_uri -> key, from the last published build."""
+    manifest: Manifest
+    """The site's files as the last build wrote them (dest -> SHA-256)."""
+    keys: dict[str, str] = field(default_factory=dict)
+    """src_uri -> key, this build."""
+    kept: Manifest = field(default_factory=dict)
+    """Files this build does not write again, carried over from the site (dest -> SHA-256)."""
+
+    @classmethod
+    def for_build(cls, config: MkDocsConfig, fingerprint: str) -> PageCache:
+        """The cache of the site this build publishes into; empty unless MkDocs builds into a
+        bufferlit staging folder (a plain ``mkdocs build`` writes every file)."""
+        workspace = Workspace.of_staging(Path(config.site_dir))
+        if workspace is None:
+            return cls(fingerprint, {}, {})
+        try:
+            previous = json.loads((workspace.root / KEYS_FILE).read_text(encoding="utf-8"))
+            assert previous.pop("", None) == fingerprint  # shared inputs changed: all new
+        except (OSError, ValueError, AssertionError, AttributeError):
+            previous = {}
+        return cls(fingerprint, previous, read_manifest(workspace.site))
+
+    def decide(self, file: File, item: GeneratedFile) -> None:
+        """Mark ``file`` unmodified when its key is the last build's and its output is there."""
+        key = _key(self.fingerprint, item)
+        self.keys[item.src_uri] = key
+        kept = self.previous.get(item.src_uri) == key and file.dest_uri in self.manifest
+        if kept:
+            self.kept[file.dest_uri] = self.manifest[file.dest_uri]
+        _set_modified(file, not kept)
+
+    def save(self, workspace: Workspace) -> None:
+        from bufferlit.writer import write_atomic
+
+        keys = {"": self.fingerprint, **dict(sorted(self.keys.items()))}
+        write_atomic(workspace.root / KEYS_FILE, json.dumps(keys, indent=0) + "\n")
+
+
+def write_all_others(files: Files, cache: PageCache) -> None:
+    """Every file the cache did not decide on is written (theme assets, docs pages)."""
+    for file in files:
+        if file.src_uri not in cache.keys:
+            _set_modified(file, True)
+
+
+def _set_modified(file: File, modified: bool) -> None:
+    # MkDocs' dirty mode asks each file; its own answer is None when the output is missing
+    # (always, in a fresh staging folder), which would skip the file. We answer instead.
+    file.is_modified = (lambda: True) if modified else (lambda: False)  # type: ignore[method-assign]
+
+
+def _key(fingerprint: str, item: GeneratedFile) -> str:
+    digest = hashlib.sha256(fingerprint.encode())
+    digest.update(item.src_uri.encode())
+    if item.page is not None:
+        digest.update(json.dumps(item.page.meta, sort_keys=True, default=str).encode())
+        digest.update(item.page.html.encode())
+    else:
+        digest.update(item.content.encode())
+    return digest.hexdigest()
+
+
+def fingerprint(
+    config: MkDocsConfig, template_folders: Iterable[Path], docs_pages: Iterable[str]
+) -> str:
+    """A hash of everything all pages share: a change here rebuilds every page."""
+    digest = hashlib.sha256()
+    for package in ("mkdocs", "mkdocs-material"):
+        digest.update(f"{package}={_version(package)}\n".encode())
+    # bufferlit's own code, not its version number: a change to the plugin between two
+    # builds of a checkout must rebuild every page.
+    code = Path(__file__).resolve().parents[1]
+    folders = [code, *template_folders]
+    if config.config_file_path:
+        digest.update(Path(config.config_file_path).read_bytes())
+    digest.update("\n".join(sorted(docs_pages)).encode())
+    for folder in folders:
+        for path in sorted(folder.rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts:
+                digest.update(path.relative_to(folder).as_posix().encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def _version(package: str) -> str:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return "unknown"
