@@ -67,7 +67,8 @@ class Http:
     timeout: float = DEFAULT_TIMEOUT
     max_retry_wait: float = MAX_RETRY_WAIT
     sleep: Callable[[float], None] = time.sleep
-    _last: dict[str, float] = field(default_factory=dict)
+    _next: dict[str, float] = field(default_factory=dict)
+    """Per service, the monotonic time before which no request may start."""
 
     def get(self, service: Service, path: str, params: Mapping[str, str] | None = None) -> bytes:
         """The body of a 200 answer to GET ``service.base_url + path``; SourceError else."""
@@ -82,7 +83,7 @@ class Http:
                 wait = self._retry_wait(service, error, attempt)
                 if wait is None:
                     raise _http_error(service, error, url) from None
-                self.sleep(wait)
+                self._next[service.name] = time.monotonic() + wait
             except (urllib.error.URLError, OSError, http.client.HTTPException) as error:
                 raise _network_error(service, url, error, self.timeout) from None
         raise AssertionError("unreachable: the last attempt returns or raises")
@@ -94,12 +95,10 @@ class Http:
             return body
 
     def _wait_turn(self, service: Service) -> None:
-        last = self._last.get(service.name)
-        if last is not None:
-            remaining = service.min_interval - (time.monotonic() - last)
-            if remaining > 0:
-                self.sleep(remaining)
-        self._last[service.name] = time.monotonic()
+        remaining = self._next.get(service.name, 0.0) - time.monotonic()
+        if remaining > 0:
+            self.sleep(remaining)
+        self._next[service.name] = time.monotonic() + service.min_interval
 
     def _retry_wait(
         self, service: Service, error: urllib.error.HTTPError, attempt: int
@@ -147,6 +146,6 @@ def _network_error(service: Service, url: str, error: BaseException, timeout: fl
     reason = getattr(error, "reason", error)
     host = urllib.parse.urlsplit(url).netloc
     if isinstance(reason, TimeoutError):
-        return SourceError(f"{service.name}: no answer from {host} within {timeout:.0f} s")
+        return SourceError(f"{service.name}: no answer from {host} within {timeout:g} s")
     text = " ".join(str(getattr(reason, "strerror", None) or reason).split())
     return SourceError(f"{service.name}: cannot reach {host} ({text}); are you offline?")
