@@ -49,6 +49,7 @@ VENUE_RULES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"International Conference on Learning Representations", re.I), "ICLR"),
     (re.compile(r"International Conference on Machine Learning", re.I), "ICML"),
 ]
+CODE_HOST = re.compile(r"^https?://(?:www\.)?(?:github\.com|gitlab\.com|bitbucket\.org)/")
 ACRONYM = re.compile(r"\(([A-Z][A-Za-z]{1,12})(?:\s+\d{4})?\)")
 
 
@@ -155,6 +156,8 @@ def reference_fields(values: dict[str, str], authors: list[str]) -> dict[str, An
     if year.isdigit():
         found["year"] = int(year)
     venue = values.get("booktitle") or values.get("journal") or values.get("journaltitle")
+    if not venue and values.get("publisher", "").casefold() == "arxiv":
+        venue = "arXiv"  # Zotero's preprints: @misc with publisher = {arXiv}
     if venue:
         found["venue"] = short_venue(venue)
     arxiv = _arxiv_of(values)
@@ -163,20 +166,26 @@ def reference_fields(values: dict[str, str], authors: list[str]) -> dict[str, An
     doi = re.sub(r"^https?://(dx\.)?doi\.org/", "", values.get("doi", "").strip())
     if DOI_PATTERN.match(doi):
         found["doi"] = doi
-    url = values.get("url", "").strip()
-    if url.startswith(("http://", "https://")):
-        found["url"] = url
+    # Paper lists put several addresses in one url field ("<code> http://arxiv.org/abs/..."):
+    # the record keeps the first that is not a code host's.
+    words = values.get("url", "").split()
+    urls = [word for word in words if word.startswith(("http://", "https://"))]
+    urls.sort(key=lambda url: bool(CODE_HOST.match(url)))
+    if urls:
+        found["url"] = urls[0]
     return found
 
 
 def _arxiv_of(values: dict[str, str]) -> str:
     candidates = [values.get("eprint", "").strip()]
-    for name in ("booktitle", "journal", "journaltitle", "note", "howpublished"):
-        match = re.search(r"arXiv:\s*(\S+)", values.get(name, ""), re.IGNORECASE)
+    for name in ("booktitle", "journal", "journaltitle", "note", "howpublished", "annotation"):
+        # "arXiv preprint arXiv:2303.11366", Zotero's "arXiv:2303.11366 [cs]", "_eprint: ..."
+        match = re.search(r"(?:arXiv|eprint):\s*(\S+)", values.get(name, ""), re.IGNORECASE)
         if match:
             candidates.append(match[1])
-    match = re.search(r"arxiv\.org/(?:abs|pdf)/(\S+?)(?:\.pdf)?$", values.get("url", ""))
-    if match:
+    for match in re.finditer(
+        r"arxiv\.org/(?:abs|pdf)/(\S+?)(?:\.pdf)?(?:\s|$)", values.get("url", "")
+    ):
         candidates.append(match[1])
     for candidate in candidates:
         arxiv = re.sub(r"v\d+$", "", candidate.rstrip(".,;"))

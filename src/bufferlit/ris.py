@@ -33,6 +33,7 @@ AS_BIBTEX = {
     "DO": "doi",
     "UR": "url",
     "N1": "note",
+    "PB": "publisher",
     "ID": "key",
 }
 """RIS tag -> BibTeX field; the first value of a tag wins (Zotero repeats UR, N1)."""
