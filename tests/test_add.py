@@ -360,6 +360,18 @@ def test_a_malformed_answer(api, catalogue, route, reply, typed, message):
     assert_failed_cleanly(add(catalogue, typed), catalogue, before, message)
 
 
+def test_an_error_entry_of_the_arxiv_api(api, catalogue):
+    api.route("/arxiv/query", Reply.file("arxiv/error.xml"))
+    before = snapshot(catalogue)
+    result = add(catalogue, "1234.12345")
+    assert_failed_cleanly(
+        result,
+        catalogue,
+        before,
+        "arXiv: the API reported an error: incorrect id format for 1234.12345",
+    )
+
+
 def test_a_malformed_openalex_answer(api, catalogue):
     api.route(f"/crossref/works/{IEEE}", Reply.file("crossref/10.1109-CVPR46437.2021.01576.json"))
     api.route(
@@ -385,3 +397,23 @@ def test_an_abstract_file_is_for_one_paper(api, catalogue, tmp_path):
         result, catalogue, before, "--abstract-file gives the abstract of one paper"
     )
     assert api.requests == []
+
+
+def test_retry_after_is_read_as_seconds_or_as_an_http_date():
+    import email.utils
+
+    from bufferlit.sources.http import retry_after
+
+    in_90_s = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=90)
+    assert retry_after("120") == 120.0
+    assert 80 <= (retry_after(email.utils.format_datetime(in_90_s, usegmt=True)) or 0) <= 91
+    assert retry_after("soon") is None and retry_after(None) is None
+
+
+def test_the_contact_can_come_from_the_environment(api, tmp_path, monkeypatch):
+    monkeypatch.setenv("BUFFERLIT_MAILTO", "env@example.org")
+    api.route(f"/crossref/works/{ACM}", Reply.file("crossref/10.1145-3620666.3651380.json"))
+    assert add(tmp_path, ACM).exit_code == 0
+    [request] = api.requests
+    assert request.query == {"mailto": "env@example.org"}
+    assert request.headers["User-Agent"].endswith("; mailto:env@example.org)")
