@@ -417,3 +417,12 @@ def test_the_contact_can_come_from_the_environment(api, tmp_path, monkeypatch):
     [request] = api.requests
     assert request.query == {"mailto": "env@example.org"}
     assert request.headers["User-Agent"].endswith("; mailto:env@example.org)")
+
+
+def test_a_dry_run_fetches_and_reports_but_writes_nothing(api, tmp_path):
+    api.route("/arxiv/query", Reply.file("arxiv/2303.11366.xml"))
+    result = add(tmp_path / "papers", "2303.11366", "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith(f"would add: {tmp_path / 'papers' / 'shinn2023reflexion.yaml'}")
+    assert "would add: 1 new" in result.output
+    assert not (tmp_path / "papers").exists()

@@ -34,7 +34,7 @@ def test_a_zotero_bibtex_export_gives_one_record_per_entry_with_an_abstract(tmp_
     assert result.stderr.splitlines() == [
         f"{REFS / 'zotero.bib'}:39: abstract: 'kondratyuk2021movinetsmobilevideonetworks' has"
         " no abstract, so it was not added: add one to the file (an 'abstract' field, or AB in"
-        " RIS) or add the paper with 'bufferlit add ID'"
+        " RIS) or run 'bufferlit add 2103.11511'"
     ]
     assert "2 new, 0 already present, 0 possible duplicates, 1 problem" in result.stdout
     neupims, reflexion = load_papers(tmp_path)  # sorted by id
@@ -85,8 +85,8 @@ def test_a_zotero_ris_export_gives_the_same_records_as_its_bibtex(tmp_path):
     assert result.exit_code == 1
     assert result.stderr.splitlines() == [
         f"{REFS / 'zotero.ris'}:71: abstract: 'line 71' has no abstract, so it was not added:"
-        " add one to the file (an 'abstract' field, or AB in RIS) or add the paper with"
-        " 'bufferlit add ID'"
+        " add one to the file (an 'abstract' field, or AB in RIS) or run"
+        " 'bufferlit add 10.1109/CVPR46437.2021.01576'"
     ]
     ingest(REFS / "zotero.bib", bib_papers)
     from_ris = {paper.id: paper for paper in load_papers(ris_papers)}

@@ -44,10 +44,12 @@ def new_paper(entry: BibEntry) -> NewPaper:
 
 
 def _no_abstract(path: Path, entry: BibEntry) -> Problem:
+    known = entry.fields.get("arxiv") or entry.fields.get("doi")
+    fetch = f"run 'bufferlit add {known}'" if known else "add it with 'bufferlit add ID'"
     return Problem(
         str(path),
         entry.line,
         "abstract",
         f"{entry.key!r} has no abstract, so it was not added: add one to the file (an"
-        " 'abstract' field, or AB in RIS) or add the paper with 'bufferlit add ID'",
+        f" 'abstract' field, or AB in RIS) or {fetch}",
     )
