@@ -51,7 +51,7 @@ def parse_work(body: bytes, doi: str) -> Work:
     try:
         message = json.loads(body)["message"]
         title = _plain(message["title"][0]) if message.get("title") else ""
-    except (ValueError, KeyError, TypeError, IndexError) as error:
+    except (ValueError, KeyError, TypeError, IndexError, AttributeError) as error:
         raise SourceError(f"Crossref: malformed answer for DOI {doi} ({error})") from None
     if not isinstance(message, dict) or not title:
         raise SourceError(f"Crossref: the answer for DOI {doi} has no title")
@@ -107,6 +107,8 @@ def _venue(message: dict[str, Any]) -> str:
     if isinstance(event, dict) and event.get("acronym"):
         return EVENT_YEAR.sub("", _plain(str(event["acronym"])))
     titles = message.get("container-title") or []
+    if isinstance(titles, str):
+        titles = [titles]
     return short_venue(_plain(str(titles[0]))) if titles else ""
 
 
