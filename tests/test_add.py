@@ -22,6 +22,14 @@ IEEE = "10.1109/CVPR46437.2021.01576"
 PLOS = "10.1371/journal.pone.0033693"
 
 
+@pytest.fixture(autouse=True)
+def no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
+    """urllib sends even 127.0.0.1 through a proxy named in the environment."""
+    for name in ("http_proxy", "https_proxy", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.upper(), raising=False)
+
+
 @pytest.fixture
 def api(monkeypatch: pytest.MonkeyPatch) -> ApiServer:
     with api_server() as server:
