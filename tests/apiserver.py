@@ -91,3 +91,31 @@ def api_server() -> Iterator[ApiServer]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=10)
+
+
+SEED_ABSTRACTS = {
+    "shinn2023reflexion": (
+        1347,
+        "Large language models (LLMs) have been increasingly used to interact with external",
+        "provide insights into how they affect performance.",
+    ),
+    "heo2024neupims": (
+        1860,
+        "Modern transformer-based Large Language Models (LLMs) are constructed with a series",
+        "NeuPIMs achieves 3×, 2.4× and 1.6× throughput improvement, respectively.",
+    ),
+    "kondratyuk2021movinets": (
+        1408,
+        "We present Mobile Video Networks (MoViNets), a family of computation and memory",
+        "https://github.com/tensorflow/models/tree/master/official/vision.",
+    ),
+}
+"""Length, start and end of the abstracts the built fixtures and exports carry (from the seed
+data, read by eye), to check that an abstract came through whole: one paragraph, no markup."""
+
+
+def assert_seed_abstract(text: str, record: str) -> None:
+    length, start, end = SEED_ABSTRACTS[record]
+    assert text.startswith(start) and text.endswith(end), text
+    assert len(text) == length
+    assert "  " not in text and "\n" not in text and "<" not in text

@@ -8,9 +8,8 @@ import json
 from pathlib import Path
 
 import pytest
-import yaml
 from click.testing import CliRunner, Result
-from tests.apiserver import API, ApiServer, Reply, api_server
+from tests.apiserver import API, ApiServer, Reply, api_server, assert_seed_abstract
 
 from bufferlit.cli import cli
 from bufferlit.records import load_papers
@@ -41,12 +40,6 @@ def api(monkeypatch: pytest.MonkeyPatch) -> ApiServer:
 
 def add(papers: Path, *args: str) -> Result:
     return CliRunner().invoke(cli, ["add", *args, "--papers", str(papers)])
-
-
-def seed_abstract(record: str) -> str:
-    """The abstract the built fixtures were made from (tests/data/api/SOURCES.md)."""
-    path = Path(__file__).parent.parent / "papers" / f"{record}.yaml"
-    return str(yaml.safe_load(path.read_text())["abstract"])
 
 
 @pytest.mark.parametrize(
@@ -94,7 +87,7 @@ def test_an_arxiv_id_becomes_a_valid_tagged_record(api, tmp_path):
         "2303.11366",
         TODAY,
     )
-    assert paper.abstract == seed_abstract("shinn2023reflexion")
+    assert_seed_abstract(paper.abstract, "shinn2023reflexion")
     lines = result.output.splitlines()
     assert lines[0] == (
         f"new: {tmp_path / 'shinn2023reflexion.yaml'} (arXiv:2303.11366v2; abstract from arXiv)"
@@ -160,7 +153,7 @@ def test_a_doi_without_abstract_takes_it_from_openalex(api, tmp_path):
     assert result.exit_code == 0, result.output
     [paper] = load_papers(tmp_path)
     assert (paper.id, paper.venue, paper.year) == ("kondratyuk2021movinets", "CVPR", 2021)
-    assert paper.abstract == seed_abstract("kondratyuk2021movinets")
+    assert_seed_abstract(paper.abstract, "kondratyuk2021movinets")
     assert "abstract from OpenAlex" in result.output
     assert [request.path for request in api.requests] == [
         f"/crossref/works/{IEEE}",
@@ -182,7 +175,7 @@ def test_a_doi_without_abstract_takes_it_from_the_arxiv_preprint_crossref_names(
     assert result.exit_code == 0, result.output
     [paper] = load_papers(tmp_path)
     assert (paper.arxiv, paper.venue) == ("2103.11511", "CVPR")  # the venue stays Crossref's
-    assert paper.abstract == seed_abstract("kondratyuk2021movinets")
+    assert_seed_abstract(paper.abstract, "kondratyuk2021movinets")
     assert "abstract from arXiv 2103.11511" in result.output
     assert [request.path for request in api.requests] == [f"/crossref/works/{IEEE}", "/arxiv/query"]
 
