@@ -118,6 +118,18 @@ def test_an_entry_at_a_later_version_keeps_its_bare_id_and_its_journal_doi(api, 
     assert "can fail to be Hölder in a neighbourhood of 1." in paper.abstract
 
 
+def test_an_old_style_id_with_a_subject_class_is_found_under_arxivs_own_id(api, tmp_path):
+    # arXiv drops the subject class from old-style ids in its answers (math.AG/0601001 is
+    # answered as math/0601001); this answer is the Reflexion one with such an id put in.
+    feed = (API / "arxiv/2303.11366.xml").read_text().replace("2303.11366v4", "math/0601001v1")
+    api.route("/arxiv/query", Reply(feed.encode()))
+    result = add(tmp_path, "arXiv:math.AG/0601001")
+    assert result.exit_code == 0, result.output
+    [paper] = load_papers(tmp_path)
+    assert paper.arxiv == "math/0601001"
+    assert api.requests[0].query["id_list"] == "math.AG/0601001"
+
+
 def test_many_arxiv_ids_are_one_request_and_unknown_ids_stop_everything(api, tmp_path):
     (tmp_path / "keep.txt").write_text("not a record")
     before = snapshot(tmp_path)

@@ -23,12 +23,13 @@ ARXIV = Service("arXiv", "https://export.arxiv.org/api", "BUFFERLIT_ARXIV_URL", 
 BATCH = 100
 """Ids per request: far under the API's limits, small enough for a quick answer."""
 NS = {"atom": "http://www.w3.org/2005/Atom", "arxiv": "http://arxiv.org/schemas/atom"}
+SUBJECT_CLASS = re.compile(r"\.[A-Z]{2}/")
 ENTRY_ID = re.compile(r"arxiv\.org/abs/(?P<id>.+?)(?:v\d+)?$")
 
 
 def fetch_arxiv(http: Http, ids: Sequence[str], service: Service = ARXIV) -> dict[str, NewPaper]:
-    """The papers with these arXiv ids (without versions), by id; an id arXiv does not know
-    is missing from the result."""
+    """The papers with these arXiv ids (without versions), by the id as asked; an id arXiv
+    does not know is missing from the result."""
     found: dict[str, NewPaper] = {}
     for start in range(0, len(ids), BATCH):
         batch = list(dict.fromkeys(ids[start : start + BATCH]))
@@ -37,8 +38,18 @@ def fetch_arxiv(http: Http, ids: Sequence[str], service: Service = ARXIV) -> dic
             "/query",
             {"id_list": ",".join(batch), "max_results": str(len(batch))},
         )
-        found.update(parse_feed(body))
+        answered = parse_feed(body)
+        for wanted in batch:
+            paper = answered.get(_without_subject_class(wanted))
+            if paper is not None:
+                found[wanted] = paper
     return found
+
+
+def _without_subject_class(arxiv_id: str) -> str:
+    """arXiv answers ``math.AG/0601001`` as ``math/0601001``: the subject class is not part
+    of an old-style identifier."""
+    return SUBJECT_CLASS.sub("/", arxiv_id)
 
 
 def parse_feed(body: bytes) -> dict[str, NewPaper]:
