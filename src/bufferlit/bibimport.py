@@ -16,9 +16,11 @@ from typing import Any
 
 import bibtexparser
 import bibtexparser.middlewares as bib_middlewares
+from bibtexparser.middlewares.names import parse_single_name_into_parts
 
 from bufferlit.errors import BufferlitError, RecordsInvalid
 from bufferlit.identity import Metadata, RecordFinder
+from bufferlit.latex import clean_latex
 from bufferlit.model import Problem
 from bufferlit.records import (
     ARXIV_PATTERN,
@@ -47,6 +49,7 @@ VENUE_RULES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"International Conference on Learning Representations", re.I), "ICLR"),
     (re.compile(r"International Conference on Machine Learning", re.I), "ICML"),
 ]
+CODE_HOST = re.compile(r"^https?://(?:www\.)?(?:github\.com|gitlab\.com|bitbucket\.org)/")
 ACRONYM = re.compile(r"\(([A-Z][A-Za-z]{1,12})(?:\s+\d{4})?\)")
 
 
@@ -68,6 +71,12 @@ def _name(parts: Any) -> str:
     return ", ".join(part for part in (last, jr, first) if part)
 
 
+def author_name(name: str) -> str:
+    """'Last, First' from a name as written ("Ludwig van Beethoven", "Shinn, Noah"), by
+    BibTeX's rules for first, von, last and Jr. parts."""
+    return _name(parse_single_name_into_parts(name, strict=False))
+
+
 def _unbraced(text: str) -> str:
     return " ".join(text.replace("{", "").replace("}", "").split())
 
@@ -87,6 +96,8 @@ class BibEntry:
     title: str
     fields: dict[str, Any]
     """The importable fields this entry carries (subset of IMPORTED_FIELDS)."""
+    abstract: str = ""
+    """Plain text (LaTeX leftovers cleaned); import-bib does not use it, ingest does."""
 
 
 def read_bib(path: Path) -> tuple[list[BibEntry], list[Problem]]:
@@ -120,41 +131,67 @@ def read_bib(path: Path) -> tuple[list[BibEntry], list[Problem]]:
     ]
     entries = []
     for entry in library.entries:
-        values = {key.lower(): value for key, value in entry.fields_dict.items()}
-        title = (
-            " ".join(str(values["title"].value).replace("{", "").replace("}", "").split())
-            if "title" in values
-            else ""
-        )
+        raw = {key.lower(): value.value for key, value in entry.fields_dict.items()}
+        values = {key: _unbraced(str(value)) for key, value in raw.items() if key != "author"}
         line = (entry.start_line or 0) + 1
-        if not title:
+        if not values.get("title"):
             problems.append(Problem(str(path), line, "title", f"entry {entry.key!r} has no title"))
             continue
-        found: dict[str, Any] = {}
-        if "author" in values:
-            found["authors"] = [_name(parts) for parts in values["author"].value]
-        year = str(values["year"].value).strip() if "year" in values else ""
-        if year.isdigit():
-            found["year"] = int(year)
-        venue = values.get("booktitle") or values.get("journal")
-        if venue:
-            found["venue"] = short_venue(_unbraced(str(venue.value)))
-        arxiv = str(values["eprint"].value).strip() if "eprint" in values else ""
-        if not arxiv and venue:
-            match = re.search(r"arXiv:(\S+)", str(venue.value))
-            arxiv = match[1] if match else ""
-        arxiv = re.sub(r"v\d+$", "", arxiv)
-        if ARXIV_PATTERN.match(arxiv):
-            found["arxiv"] = arxiv
-        doi = str(values["doi"].value).strip() if "doi" in values else ""
-        doi = re.sub(r"^https?://(dx\.)?doi\.org/", "", doi)
-        if DOI_PATTERN.match(doi):
-            found["doi"] = doi
-        url = str(values["url"].value).strip() if "url" in values else ""
-        if url.startswith(("http://", "https://")):
-            found["url"] = url
-        entries.append(BibEntry(entry.key, line, title, found))
+        abstract = clean_latex(values.get("abstract", ""))
+        authors = [_name(parts) for parts in raw.get("author") or []]
+        found = reference_fields(values, authors)
+        entries.append(BibEntry(entry.key, line, values["title"], found, abstract))
     return entries, problems
+
+
+def reference_fields(values: dict[str, str], authors: list[str]) -> dict[str, Any]:
+    """The importable fields of one reference, from BibTeX field names (BibLaTeX's too:
+    Zotero writes ``date`` and ``journaltitle``; arXiv and Zotero put the arXiv id in eprint,
+    note or the URL). ``authors`` are "Last, First" already."""
+    found: dict[str, Any] = {}
+    if authors:
+        found["authors"] = authors
+    # "2023", or a date: BibLaTeX's 2023-03-20, RIS's 2023/03/20/.
+    year = (values.get("year") or values.get("date") or "").strip()[:4]
+    if year.isdigit():
+        found["year"] = int(year)
+    venue = values.get("booktitle") or values.get("journal") or values.get("journaltitle")
+    if not venue and values.get("publisher", "").casefold() == "arxiv":
+        venue = "arXiv"  # Zotero's preprints: @misc with publisher = {arXiv}
+    if venue:
+        found["venue"] = short_venue(venue)
+    arxiv = _arxiv_of(values)
+    if arxiv:
+        found["arxiv"] = arxiv
+    doi = re.sub(r"^https?://(dx\.)?doi\.org/", "", values.get("doi", "").strip())
+    if DOI_PATTERN.match(doi):
+        found["doi"] = doi
+    # Paper lists put several addresses in one url field ("<code> http://arxiv.org/abs/..."):
+    # the record keeps the first that is not a code host's.
+    words = values.get("url", "").split()
+    urls = [word for word in words if word.startswith(("http://", "https://"))]
+    urls.sort(key=lambda url: bool(CODE_HOST.match(url)))
+    if urls:
+        found["url"] = urls[0]
+    return found
+
+
+def _arxiv_of(values: dict[str, str]) -> str:
+    candidates = [values.get("eprint", "").strip()]
+    for name in ("booktitle", "journal", "journaltitle", "note", "howpublished", "annotation"):
+        # "arXiv preprint arXiv:2303.11366", Zotero's "arXiv:2303.11366 [cs]", "_eprint: ..."
+        match = re.search(r"(?:arXiv|eprint):\s*(\S+)", values.get(name, ""), re.IGNORECASE)
+        if match:
+            candidates.append(match[1])
+    for match in re.finditer(
+        r"arxiv\.org/(?:abs|pdf)/(\S+?)(?:\.pdf)?(?:\s|$)", values.get("url", "")
+    ):
+        candidates.append(match[1])
+    for candidate in candidates:
+        arxiv = re.sub(r"v\d+$", "", candidate.rstrip(".,;"))
+        if ARXIV_PATTERN.match(arxiv):
+            return arxiv
+    return ""
 
 
 @dataclass

@@ -105,19 +105,26 @@ def validate(papers_dir: Path) -> None:
 @papers_option
 @click.option("--dry-run", is_flag=True, help="Report what would be added; write nothing.")
 def ingest(listing: Path, papers_dir: Path, dry_run: bool) -> None:
-    """Add the new papers of a scraped LISTING (title line, abstract line) as records.
+    """Add the new papers of LISTING as records: a scraped listing (title line, abstract
+    line), or a BibTeX (.bib) or RIS (.ris) export whose entries carry abstracts.
 
     A paper already present (an arXiv id or DOI agrees, or title and abstract both match,
     typos and case forgiven) is left untouched. A paper whose title only looks like another's
-    is added, and both are named in a "possible duplicate" line.
+    is added, and both are named in a "possible duplicate" line. A BibTeX or RIS entry
+    without an abstract is reported with its line and not added.
 
     \b
     Example:
         bufferlit ingest data/seed-listing.txt --papers papers
+        bufferlit ingest zotero-export.ris
     """
     from bufferlit.ingest import ingest_listing
+    from bufferlit.references import ingest_references, is_reference_file
 
-    report = ingest_listing(listing, papers_dir, dry_run=dry_run)
+    if is_reference_file(listing):
+        report = ingest_references(listing, papers_dir, dry_run=dry_run)
+    else:
+        report = ingest_listing(listing, papers_dir, dry_run=dry_run)
     for entry, paper_id in report.new:
         click.echo(f"new: {papers_dir / (paper_id + '.yaml')} (line {entry.line})")
     for present in report.present:
@@ -131,6 +138,43 @@ def ingest(listing: Path, papers_dir: Path, dry_run: bool) -> None:
         click.echo("nothing to write: every paper in the listing is already in the catalogue")
     if report.problems:
         raise SystemExit(1)
+
+
+@cli.command()
+@click.argument("ids", nargs=-1, required=True)
+@papers_option
+@click.option(
+    "--abstract-file",
+    type=click.Path(path_type=Path, exists=True, dir_okay=False),
+    help="A text file with the abstract, for a paper no service has one for (one ID only).",
+)
+@click.option(
+    "--mailto",
+    envvar="BUFFERLIT_MAILTO",
+    default="",
+    help="Your e-mail, sent to the APIs as their etiquette asks [env: BUFFERLIT_MAILTO].",
+)
+@click.option("--dry-run", is_flag=True, help="Fetch and report; write nothing.")
+def add(
+    ids: tuple[str, ...], papers_dir: Path, abstract_file: Path | None, mailto: str, dry_run: bool
+) -> None:
+    """Add papers by arXiv id or DOI: fetch their metadata and abstract, write the records
+    (citation key, today's date) and show how the tagger labels them.
+
+    IDS may be arXiv ids (2303.11366, arXiv:2303.11366v2, an arxiv.org abs or pdf link,
+    cs/0601001) or DOIs (10.1145/3620666.3651380, a doi.org link). arXiv ids are read from
+    the arXiv API, DOIs from Crossref, with the abstract of the arXiv version or OpenAlex when
+    Crossref has none. Papers already in the catalogue are left untouched. On any network or
+    API error nothing is written.
+
+    \b
+    Example:
+        bufferlit add arXiv:2303.11366 10.1145/3620666.3651380
+        bufferlit add 10.1109/CVPR46437.2021.01576 --abstract-file abstract.txt
+    """
+    from bufferlit.addcommand import add_papers_by_id
+
+    add_papers_by_id(ids, papers_dir, abstract_file=abstract_file, mailto=mailto, dry_run=dry_run)
 
 
 @cli.command("import-bib")
