@@ -25,10 +25,3 @@ def test_mypy_strict_is_clean_on_src():
     )
     assert result.returncode == 0, result.stdout + result.stderr
 
-
-def test_no_module_grows_past_about_400_lines():
-    sizes = {
-        path.relative_to(REPO).as_posix(): len(path.read_text().splitlines())
-        for path in (REPO / "src/bufferlit").rglob("*.py")
-    }
-    assert {name: n for name, n in sizes.items() if n > 420} == {}
