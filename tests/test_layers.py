@@ -47,6 +47,15 @@ STAGE_OF: dict[str, str] = {
     "bufferlit.ingest": "writers",
     "bufferlit.bibimport": "writers",
     "bufferlit.rekey": "writers",
+    "bufferlit.ris": "writers",  # RIS reader feeding ingest
+    "bufferlit.references": "writers",  # BibTeX/RIS files -> ingest
+    # network sources: arXiv, Crossref, OpenAlex -> new papers for ingest.add_papers
+    "bufferlit.sources": "writers",
+    "bufferlit.sources.http": "writers",
+    "bufferlit.sources.identifiers": "writers",
+    "bufferlit.sources.arxiv": "writers",
+    "bufferlit.sources.crossref": "writers",
+    "bufferlit.sources.openalex": "writers",
     # site: entries -> views -> pages and downloads -> the MkDocs build.
     "bufferlit.site": "site",
     "bufferlit.site.context": "site",
@@ -56,6 +65,7 @@ STAGE_OF: dict[str, str] = {
     "bufferlit.site.render": "site",
     "bufferlit.site.pages": "site",
     "bufferlit.site.output": "site",
+    "bufferlit.site.incremental": "site",
     "bufferlit.site.search": "site",
     "bufferlit.site.plugin": "site",
     "bufferlit.site.build": "site",
@@ -64,6 +74,7 @@ STAGE_OF: dict[str, str] = {
     "bufferlit.__main__": "cli",
     "bufferlit.tagger.command": "cli",
     "bufferlit.site.commands": "cli",
+    "bufferlit.addcommand": "cli",  # what `bufferlit add` prints
 }
 
 # Known imports against the stages, each to be removed by the change that fixes it. Keep this
@@ -83,7 +94,6 @@ MAX_FUNCTION_LINES = 60
 # last line). Each is to be split and its entry removed; none may grow, and a new one fails.
 LONG_FUNCTIONS: dict[str, int] = {
     "bufferlit.site.pages:generate_site": 119,  # issue 14: one function per page kind
-    "bufferlit.bibimport:read_bib": 66,
 }
 
 
