@@ -38,6 +38,7 @@ def test_a_valid_record_becomes_a_typed_paper(make_catalogue):
     [
         ({"year": "'2023'"}, r"\.yaml:5: year: must be a whole number like 2023, not text"),
         ({"year": "1700"}, r": year: 1700 is out of range"),
+        ({"year": "2025.5"}, r"\.yaml:5: year: must be a whole number like 2023, not 2025\.5$"),
         (
             {"url": "javascript:alert(1)"},
             r": url: only http\(s\) URLs are allowed, not 'javascript'",
@@ -48,7 +49,16 @@ def test_a_valid_record_becomes_a_typed_paper(make_catalogue):
             r": arxiv: 'arXiv 2303' is not valid \(expected e.g. 2303.11366\)",
         ),
         ({"stance": "ignores"}, r": stance: 'ignores' is not one of: uses, avoids"),
-        ({"buffer_types": "[replay, cache]"}, r": buffer_types: item 2: 'cache' is not one of"),
+        (
+            {"buffer_types": "[replay, cache]"},
+            r": buffer_types: item 2: 'cache' is not one of: replay, kv-context, hardware, "
+            r"streaming, none$",  # too far from any type to guess
+        ),
+        (
+            {"buffer_types": "[kv-cache]"},
+            r": buffer_types: item 1: 'kv-cache' is not one of: .*; did you mean 'kv-context'\?$",
+        ),
+        ({"stance": "avoid"}, r": stance: 'avoid' is not one of: uses, avoids; did you mean"),
         ({"venu": "NeurIPS"}, r": venu: unknown field; did you mean 'venue'\?"),
         ({"doi": "doi.org/10.1/x"}, r": doi: 'doi.org/10.1/x' is not valid"),
         (
