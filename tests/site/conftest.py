@@ -141,7 +141,7 @@ def make_project(tmp_path: Path) -> Callable[..., Path]:
 
 
 # ---------------------------------------------------------------------------------------------
-# The real site (the 40 records plus the hostile one), built once per session.
+# The real site (the catalogue's records plus the hostile one), built once per session.
 
 
 @pytest.fixture(scope="session")
