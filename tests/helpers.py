@@ -28,15 +28,19 @@ abstract: >-
 def record(
     id: str = "shinn2023reflexion", title: str = "Reflexion: Language Agents", **extra: str
 ) -> str:
-    """A valid record; each keyword replaces that field's line (or is added at the end)."""
+    """A valid record; each keyword replaces that field (its line and any indented lines under
+    it, such as the author list) or is added at the end."""
     lines = VALID_RECORD.format(id=id, title=json.dumps(title)).splitlines()
     for key, value in extra.items():
         line = f"{key}: {value}"
         index = next((i for i, text in enumerate(lines) if text.startswith(f"{key}:")), None)
         if index is None:
             lines.append(line)
-        else:
-            lines[index] = line
+            continue
+        end = index + 1
+        while end < len(lines) and lines[end].startswith(" "):
+            end += 1
+        lines[index:end] = [line]
     return "\n".join(lines) + "\n"
 
 
@@ -70,3 +74,8 @@ def serve_directory(directory: Path) -> Iterator[str]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=10)
+
+
+# The catalogue the catalogue-level tests (marked `catalogue`) check: the repository's papers/,
+# or another folder, so a test can run them on a copy with one more paper.
+CATALOGUE = Path(os.environ.get("BUFFERLIT_TEST_PAPERS", REPO / "papers")).resolve()

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 from pathlib import Path
 
-import yaml
-from tests.helpers import REPO
+from tests.helpers import REPO, record
 
 from bufferlit.bibimport import import_bib, short_venue
 from bufferlit.ingest import ingest_listing
@@ -57,7 +55,9 @@ def test_reingest_is_idempotent_even_with_retyped_titles(tmp_path):
 
 def test_ingest_never_touches_a_curated_record(tmp_path):
     papers_dir = tmp_path / "papers"
-    shutil.copytree(REPO / "papers", papers_dir)
+    ingest_listing(SEED, papers_dir, today=TODAY)
+    import_bib(BIB, papers_dir)
+    rekey(papers_dir, [])
     record = papers_dir / "wang2022dualprompt.yaml"
     curated = record.read_text().replace("added:", "buffer_types: [replay]\nstance: avoids\nadded:")
     record.write_text(curated)
@@ -80,36 +80,33 @@ def test_import_bib_completes_the_records_and_rekey_gives_the_citation_keys(tmp_
         if line.startswith("@")
     }
     assert {path.stem for path in papers_dir.glob("*.yaml")} == bib_keys
-    # The committed catalogue is exactly this pipeline's output, apart from curated edits.
-    for paper in load_papers(papers_dir):
-        committed = yaml.safe_load((REPO / "papers" / f"{paper.id}.yaml").read_text())
-        assert committed["authors"] == list(paper.authors)
-        assert (committed["year"], committed["venue"], committed["arxiv"]) == (
-            paper.year,
-            paper.venue,
-            paper.arxiv,
-        )
+    # That the committed seed records are this pipeline's output is a catalogue-level test
+    # (tests/test_catalogue.py), so it also runs on a catalogue with papers added.
 
 
-def test_import_bib_keeps_filled_fields_unless_overwrite(tmp_path):
-    papers_dir = tmp_path / "papers"
-    shutil.copytree(REPO / "papers", papers_dir)
-    record = papers_dir / "shinn2023reflexion.yaml"
-    record.write_text(record.read_text().replace("venue: NeurIPS", "venue: NeurIPS 2023 (oral)"))
+def test_import_bib_keeps_filled_fields_unless_overwrite(make_catalogue, tmp_path):
+    papers_dir = make_catalogue(
+        {
+            "shinn2023reflexion.yaml": record(
+                title="Reflexion: Language Agents with Verbal Reinforcement Learning",
+                venue="NeurIPS 2023 (oral)",
+            )
+        }
+    )
     bib = tmp_path / "one.bib"
     bib.write_text(
         "@inproceedings{x, title={Reflexion: Language Agents with Verbal Reinforcement Learning},"
-        " author={Shinn, Noah}, booktitle={Neural Information Processing Systems}, year={2023},"
+        " author={Shinn, Noah and Yao, Shunyu}, booktitle={Neural Information Processing Systems},"
+        " year={2023},"
         " doi={10.48550/arXiv.2303.11366}}\n"
     )
     report = import_bib(bib, papers_dir)
     assert report.updated == [("shinn2023reflexion", ["doi"])]
     paper = next(p for p in load_papers(papers_dir) if p.id == "shinn2023reflexion")
-    assert paper.venue == "NeurIPS 2023 (oral)"
-    assert len(paper.authors) > 1
+    assert (paper.venue, paper.authors) == ("NeurIPS 2023 (oral)", ("Shinn, Noah",))
     import_bib(bib, papers_dir, overwrite=True)
     paper = next(p for p in load_papers(papers_dir) if p.id == "shinn2023reflexion")
-    assert (paper.venue, paper.authors) == ("NeurIPS", ("Shinn, Noah",))
+    assert (paper.venue, paper.authors) == ("NeurIPS", ("Shinn, Noah", "Yao, Shunyu"))
 
 
 def test_import_bib_reports_unmatched_and_ambiguous_entries(make_catalogue, tmp_path):
@@ -150,6 +147,9 @@ def test_venue_names_are_shortened_for_the_facet():
     )
     assert short_venue("arXiv preprint arXiv:2504.08525") == "arXiv"
     assert (
+        short_venue("Proceedings of the 29th Symposium on Operating Systems Principles") == "SOSP"
+    )
+    assert (
         short_venue("Computers \\& Electrical Engineering".replace("\\", ""))
         == "Computers & Electrical Engineering"
     )
@@ -162,9 +162,13 @@ def test_venue_names_are_shortened_for_the_facet():
     )
 
 
-def test_rekey_keeps_the_older_key_and_suffixes_the_newer(tmp_path):
-    papers_dir = tmp_path / "papers"
-    shutil.copytree(REPO / "papers", papers_dir)
+def test_rekey_keeps_the_older_key_and_suffixes_the_newer(make_catalogue):
+    papers_dir = make_catalogue(
+        {
+            "shinn2023reflexion.yaml": record(),
+            "wang2022dualprompt.yaml": record("wang2022dualprompt", "DualPrompt"),
+        }
+    )
     (papers_dir / "shinn-reflexion-two.yaml").write_text(
         "id: shinn-reflexion-two\ntitle: Reflexion Two, a Sequel About Agents\n"
         'authors: ["Shinn, Noah"]\n'
@@ -174,7 +178,7 @@ def test_rekey_keeps_the_older_key_and_suffixes_the_newer(tmp_path):
     assert [(r.old, r.new) for r in renames] == [("shinn-reflexion-two", "shinn2023reflexionb")]
     assert (papers_dir / "shinn2023reflexion.yaml").exists()
     assert not (papers_dir / "shinn-reflexion-two.yaml").exists()
-    assert len(load_papers(papers_dir)) == 41
+    assert len(load_papers(papers_dir)) == 3
 
 
 def test_titles_in_other_scripts_are_not_mistaken_for_each_other(tmp_path):

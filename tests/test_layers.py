@@ -26,6 +26,7 @@ STAGE_OF: dict[str, str] = {
     "bufferlit.keys": "model",  # citation keys and title slugs
     "bufferlit.latex": "model",  # LaTeX leftovers -> plain text
     "bufferlit.identity": "model",  # duplicate rules: when two papers are the same
+    "bufferlit.hints": "model",  # did-you-mean for mistyped ids and values
     # records: readers, text in -> validated Paper entries.
     "bufferlit.recordfile": "records",
     "bufferlit.records": "records",

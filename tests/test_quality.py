@@ -9,7 +9,7 @@ from tests.helpers import REPO
 
 
 def test_ruff_finds_nothing_in_src_tests_and_bench():
-    # ruff is a dev dependency (pip install '.[dev]'); run it from this interpreter's packages.
+    # ruff is a test dependency (pip install '.[test]'); run it from this interpreter's packages.
     result = subprocess.run(
         [sys.executable, "-m", "ruff", "check", "src", "tests", "bench"],
         cwd=REPO,

@@ -48,6 +48,8 @@ VENUE_RULES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"Association for Computational Linguistics", re.I), "ACL"),
     (re.compile(r"International Conference on Learning Representations", re.I), "ICLR"),
     (re.compile(r"International Conference on Machine Learning", re.I), "ICML"),
+    # ACM's booktitle for SOSP carries no "(SOSP)" acronym to fall back on.
+    (re.compile(r"Symposium on Operating Systems Principles", re.I), "SOSP"),
 ]
 CODE_HOST = re.compile(r"^https?://(?:www\.)?(?:github\.com|gitlab\.com|bitbucket\.org)/")
 ACRONYM = re.compile(r"\(([A-Z][A-Za-z]{1,12})(?:\s+\d{4})?\)")

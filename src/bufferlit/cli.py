@@ -18,15 +18,33 @@ from bufferlit.errors import BufferlitError
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def papers_option(function: F) -> F:
+def _existing_folder(ctx: click.Context, param: click.Parameter, value: Path) -> Path:
+    # A missing folder is a usage error (exit 2), most often bufferlit run outside the repository.
+    if not value.is_dir():
+        raise click.BadParameter(
+            f"no folder {str(value)!r}: run bufferlit in the catalogue's repository, "
+            "or give --papers DIR",
+            ctx=ctx,
+            param=param,
+        )
+    return value
+
+
+def papers_option(function: F, must_exist: bool = True) -> F:
     return click.option(
         "--papers",
         "papers_dir",
         type=click.Path(path_type=Path, file_okay=False),
         default=Path("papers"),
         show_default=True,
+        callback=_existing_folder if must_exist else None,
         help="Folder of YAML records.",
     )(function)
+
+
+def new_papers_option(function: F) -> F:
+    """--papers for ingest, which creates the folder when it is missing."""
+    return papers_option(function, must_exist=False)
 
 
 def output_option(function: F) -> F:
@@ -102,7 +120,7 @@ def validate(papers_dir: Path) -> None:
 
 @cli.command()
 @click.argument("listing", type=click.Path(path_type=Path, exists=True, dir_okay=False))
-@papers_option
+@new_papers_option
 @click.option("--dry-run", is_flag=True, help="Report what would be added; write nothing.")
 def ingest(listing: Path, papers_dir: Path, dry_run: bool) -> None:
     """Add the new papers of LISTING as records: a scraped listing (title line, abstract
@@ -236,6 +254,7 @@ def rekey(ids: tuple[str, ...], papers_dir: Path, dry_run: bool) -> None:
 
 
 def _selected(papers_dir: Path, ids: tuple[str, ...]) -> list[Any]:
+    from bufferlit.hints import did_you_mean
     from bufferlit.records import load_papers
 
     papers = load_papers(papers_dir)
@@ -244,7 +263,8 @@ def _selected(papers_dir: Path, ids: tuple[str, ...]) -> list[Any]:
     by_id = {paper.id: paper for paper in papers}
     unknown = [paper_id for paper_id in ids if paper_id not in by_id]
     if unknown:
-        raise BufferlitError(f"no record with id {', '.join(unknown)} in {papers_dir}")
+        hint = did_you_mean(unknown[0], by_id) if len(unknown) == 1 else ""
+        raise BufferlitError(f"no record with id {', '.join(unknown)} in {papers_dir}{hint}")
     return [by_id[paper_id] for paper_id in ids]
 
 
@@ -304,10 +324,14 @@ def search_command(query: str, papers_dir: Path, limit: int) -> None:
     """
     from bufferlit.search import search
 
-    hits = search(query, _selected(papers_dir, ()), limit=limit)
+    papers = _selected(papers_dir, ())
+    hits = search(query, papers, limit=limit)
     if not hits:
-        click.echo(f"no paper matches {query!r}", err=True)
-        raise SystemExit(1)
+        # Finding nothing is an answer, not bad input: exit 0.
+        count = f"{len(papers)} paper{'s' if len(papers) != 1 else ''}"
+        click.echo(
+            f"no paper matches {query!r} (searched titles, authors and abstracts of {count})"
+        )
     for hit in hits:
         year = hit.paper.year or "n.d."
         click.echo(f"{hit.score:5.1f}  {hit.paper.id}  {hit.paper.title} ({year})  [{hit.field}]")

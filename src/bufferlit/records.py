@@ -14,9 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from rapidfuzz import fuzz, process
-
 from bufferlit.errors import RecordsInvalid
+from bufferlit.hints import did_you_mean
 from bufferlit.identity import Identity, Verdict, catalogue_pairs
 from bufferlit.model import (
     FIELD_ORDER,
@@ -138,7 +137,8 @@ def _year(value: Any) -> int | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int):
-        raise FieldError(f"must be a whole number like 2023, not {_kind(value)}")
+        shown = repr(value) if isinstance(value, float) else _kind(value)  # 2025.5, not "a number"
+        raise FieldError(f"must be a whole number like 2023, not {shown}")
     if not MIN_YEAR <= value <= MAX_YEAR:
         raise FieldError(f"{value} is out of range ({MIN_YEAR}-{MAX_YEAR})")
     return value
@@ -162,7 +162,8 @@ def _choice(enum_type: type[BufferType] | type[Stance]) -> Callable[[Any], str]:
 
     def check(value: Any) -> str:
         if value not in allowed:
-            raise FieldError(f"{value!r} is not one of: {', '.join(allowed)}")
+            hint = did_you_mean(value, allowed) if isinstance(value, str) else ""
+            raise FieldError(f"{value!r} is not one of: {', '.join(allowed)}{hint}")
         return str(value)
 
     return check
@@ -174,8 +175,7 @@ def _domain(value: Any) -> str:
 
     text = _text(60)(value)
     if text not in DOMAINS:
-        hint = process.extractOne(text, list(DOMAINS), scorer=fuzz.ratio, score_cutoff=60)
-        suggestion = f"; did you mean {hint[0]!r}?" if hint else f" (one of: {', '.join(DOMAINS)})"
+        suggestion = did_you_mean(text, DOMAINS) or f" (one of: {', '.join(DOMAINS)})"
         raise FieldError(f"{text!r} is not a known domain{suggestion}")
     return text
 
@@ -223,8 +223,7 @@ def validate_record(raw: RawRecord, display: str) -> tuple[Paper | None, list[Pr
     clean: dict[str, Any] = {}
     for key in raw.data:
         if key not in FIELD_RULES:
-            hint = process.extractOne(key, FIELD_ORDER, scorer=fuzz.ratio, score_cutoff=60)
-            suggestion = f"; did you mean {hint[0]!r}?" if hint else ""
+            suggestion = did_you_mean(key, FIELD_ORDER)
             problems.append(Problem(display, raw.line(key), key, f"unknown field{suggestion}"))
     for name, rule in FIELD_RULES.items():
         if name in raw.broken:

@@ -126,7 +126,7 @@ plugins:
 
 
 # ---------------------------------------------------------------------------------------------
-# The real site (the 40 records plus the hostile one), built once per session.
+# The real site (the catalogue's records plus the hostile one), built once per session.
 
 
 @pytest.fixture(scope="session")
