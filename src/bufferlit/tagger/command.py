@@ -139,10 +139,10 @@ def _check(papers_dir: Path, output_format: str) -> int:
     return 1 if any(not d.explained for d in found) else 0
 
 
-def _evaluate(labels_path: Path, output_format: str) -> int:
-    from bufferlit.tagger.evaluate import evaluate, format_report, load_labels
+def _evaluate(labels_path: Path, listing: Path | None, output_format: str) -> int:
+    from bufferlit.tagger.evaluate import evaluate, format_report, load_labels_file
 
-    report = evaluate(load_labels(labels_path), str(labels_path))
+    report = evaluate(load_labels_file(labels_path, listing), str(labels_path))
     if output_format == "json":
         _dump(report.to_dict())
     else:
@@ -161,7 +161,13 @@ def _evaluate(labels_path: Path, output_format: str) -> int:
     "--eval",
     "labels",
     type=click.Path(path_type=Path, exists=True, dir_okay=False),
-    help="Measure the rules against a YAML file of hand-labelled papers.",
+    help="Measure the rules against labelled papers: a YAML labels file, or a TSV of labels "
+    "for a listing (real-dev's labels.tsv).",
+)
+@click.option(
+    "--listing",
+    type=click.Path(path_type=Path, exists=True, dir_okay=False),
+    help="The listing a TSV of labels (--eval) describes; default: listing.txt beside it.",
 )
 @click.option(
     "--papers",
@@ -180,7 +186,12 @@ def _evaluate(labels_path: Path, output_format: str) -> int:
     help="Output format.",
 )
 def tag_command(
-    source: Path | None, check: bool, labels: Path | None, papers_dir: Path, output_format: str
+    source: Path | None,
+    check: bool,
+    labels: Path | None,
+    listing: Path | None,
+    papers_dir: Path,
+    output_format: str,
 ) -> None:
     """Tag papers with buffer types, stance and domains, with the sentence that says so.
 
@@ -194,12 +205,13 @@ def tag_command(
         bufferlit tag papers --format json
         bufferlit tag --check --papers papers
         bufferlit tag --eval tests/data/labels-seed.yaml
+        bufferlit tag --eval tests/data/real-dev/labels.tsv
     """
     modes = sum([source is not None, check, labels is not None])
     if modes != 1:
         raise click.UsageError("give exactly one of SOURCE, --check or --eval")
     if labels is not None:
-        code = _evaluate(labels, output_format)
+        code = _evaluate(labels, listing, output_format)
     elif check:
         code = _check(papers_dir, output_format)
     else:
