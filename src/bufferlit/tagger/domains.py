@@ -208,6 +208,10 @@ TERMS: list[Term] = [
     Term("hardware", 1, patterns=(
         r"hardware", r"chips?", r"energy", r"cores?", r"multicore", r"bank",
     )),
+    Term("hardware", 2, patterns=(  # informed by the AI-chip notes of real-dev
+        r"micro ?architectur\w*", r"rtl", r"isa", r"instruction set\w*", r"memristive",
+        r"in situ computing", r"datapaths?", r"multipliers?", r"accumulators?",
+    )),
     Term("gpu-systems", 3, patterns=(
         r"gpus?", r"cuda", r"offload\w*", r"ssds?", r"pinned", r"multi gpu", r"file systems?",
         r"flash", r"pcie", r"nvme", r"triton", r"tensor cores?", r"thread blocks?",
@@ -240,6 +244,13 @@ TERMS: list[Term] = [
     )),
     Term("security", 1, patterns=(
         r"attacks?", r"attackers?", r"crash\w*",
+    )),
+    Term("security", 3, patterns=(  # informed by the replay-attack list of real-dev
+        r"spoof\w*", r"anti spoofing", r"countermeasures?",
+    )),
+    Term("security", 2, patterns=(  # informed by the memory-safety notes of real-dev
+        r"pointers?", r"use after free", r"dangling", r"bounds? check\w*", r"sanitiz\w*",
+        r"memory objects?", r"temporal safety", r"spatial safety",
     )),
     Term("neuroscience", 3, patterns=(
         r"brain", r"neuroscience", r"cognitive", r"cognition", r"hippocamp\w*", r"spiking",

@@ -62,6 +62,14 @@ _CONTRIBUTION = re.compile(
     r"[^a-z0-9_](?:we|this (?:paper|work)|our (?:work|method|approach|framework))\s+"
     r"(?:\w+\s+){0,2}?(?:propos|introduc|present|design|develop)"
 )
+# A sentence about other people's methods: "EWC and SI work without episodic memory" says
+# nothing of this paper's stance, unless the sentence also speaks of our own work.
+_OTHERS = re.compile(
+    r"[^a-z0-9_](?:(?:existing|previous|prior|other|recent|traditional|conventional|competing|"
+    r"many|most|some) (?:[\w-]+\s+)?(?:methods?|approaches|works?|techniques|baselines?|models|"
+    r"solutions|studies|strategies)|baselines?|unlike|in contrast to|such as)[^a-z0-9_]"
+)
+_OURS = re.compile(r"[^a-z0-9_](?:we|our|ours|this (?:paper|work))[^a-z0-9_]")
 # "MoViNets: Mobile Video Networks ..." names its system; sentences naming it are about it.
 _SYSTEM_NAME = re.compile(r"^\s*([^:]{2,60}?)\s*:\s")
 _ACRONYM = re.compile(r"\(([A-Z][\w-]{1,15})\)$")
@@ -110,6 +118,8 @@ class Hit(NamedTuple):
     own: bool
     """In the title or in a sentence presenting the paper's own work."""
     title: bool
+    others: bool
+    """In a sentence about other people's methods (and not ours): no stance of this paper."""
 
     @property
     def evidence(self) -> Evidence:
@@ -152,7 +162,7 @@ class Analysis:
         ]
         same_sentence = {hit.sentence for hit in hits if hit.rule.synthetic}
         for hit in hits:
-            if not hit.avoids:
+            if not hit.avoids or hit.others:
                 continue
             if hit.rule.stores_nothing and (used or hit.sentence in same_sentence):
                 continue
@@ -258,7 +268,8 @@ class Tagger:
                         own = True
                 scores[buffer_type] += weight
                 phrase = text[phrase_start:phrase_end]  # as written, not lowercased
-                where = (sentence_text, phrase, phrase_start - start, own, in_title)
+                others = rule.avoids and not own and _about_others(scanned[start : end + 1])
+                where = (sentence_text, phrase, phrase_start - start, own, in_title, others)
                 hits.append(Hit(buffer_type, weight, rule.avoids, rule, order, *where))
         return Analysis(tuple(hits), scores, _choose_domains(domain_scores))
 
@@ -297,6 +308,11 @@ def _resolve(
 def _is_contribution(sentence: str, scanned: str, name: str) -> bool:
     """Does the sentence present the paper's own work? ``scanned``: its scan_text slice."""
     return bool(_CONTRIBUTION.search(scanned)) or bool(name and name in sentence)
+
+
+def _about_others(scanned: str) -> bool:
+    """Does the sentence (its scan_text slice) describe other methods and not ours?"""
+    return bool(_OTHERS.search(scanned)) and not _OURS.search(scanned)
 
 
 def _choose_domains(scores: Mapping[str, float]) -> tuple[str, ...]:

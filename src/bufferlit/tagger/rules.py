@@ -38,6 +38,15 @@ NONE = BufferType.NONE
 CONTEXT = None
 """The type of a generic phrase: decided by the field terms around it."""
 
+# The real-dev lists (tests/data/real-dev) that informed rules, for ``informed_by``.
+AICHIP = "BRTResearch/AIChip_Paper_List"
+STREAM_LIST = "sotayang/Awesome-Streaming-Video-Understanding"
+KV_LIST = "jjiantong/Awesome-KV-Cache-Optimization"
+CL_LIST = "ContinualAI/continual-learning-papers"
+AGENT_LIST = "TsinghuaC3I/Awesome-Memory-for-Agents"
+PROMPT_CL_LIST = "dangtrunganh/Awesome-Continual-Learning"
+ASV_LIST = "PHJhjpeng1992/awesome-asv-antispoofing"
+
 
 @dataclass(frozen=True)
 class Phrase:
@@ -59,6 +68,9 @@ class Phrase:
     mentioning that "fine-tuning without replaying old samples forgets")."""
     synthetic: bool = False
     """Replay of generated data (generative replay, pseudo-rehearsal): see ``stores_nothing``."""
+    informed_by: tuple[str, ...] = ()
+    """The real-dev lists (``AICHIP``, ...) whose tuning rows this rule was written for; the
+    leave-one-list-out figures drop every rule a list informed before scoring that list."""
 
     @property
     def pattern(self) -> str:
@@ -71,6 +83,17 @@ PHRASES: list[Phrase] = [
     Phrase(NONE, 3, domain="security", why="memory-safety bugs, not a memory buffer", patterns=(
         r"buffer (?:overflows?|overruns?|over reads?)", r"(?:stack|heap)(?: based)? buffers?",
         r"out of bounds (?:writes?|reads?)", r"replay attacks?",
+    )),
+    Phrase(NONE, 3, domain="security", informed_by=(ASV_LIST,),
+           why="replayed recordings that spoof a speaker check, not a replay buffer", patterns=(
+        r"replay(?:ed)? (?:spoof\w*|noise|detection|speech|audio|recordings?|utterances?|"
+        r"(?:spoofing )?attacks?)",
+        r"(?:spoof\w*|playback|genuine) (?:[\w-]+\s+){0,2}?replay(?:ed|s)?",
+    )),
+    Phrase(NONE, 1, domain="security", why="memory safety: the program's memory, not a buffer",
+           patterns=(
+        r"memory (?:safety|safe|unsafe|unsafety|corruption|errors?|bugs?|leaks?|"
+        r"vulnerabilit\w*|isolation|tagging)",
     )),
     Phrase(NONE, 3, domain="other-sciences", why="land-use buffers", patterns=(
         r"buffer (?:zones?|strips?|areas?)", r"riparian buffers?",
@@ -115,9 +138,10 @@ PHRASES: list[Phrase] = [
         r"(?:buffer|stor|keep|kept|retain|sav|replay|rehears|revisit|reus)\w*)?"
         r" (?:any )?(?:of )?(?:the )?"
         r"(?:(?:past|old|previous|prior|earlier|raw|real|original|historical) (?:[\w'-]+\s+)?)?"
-        r"(?:examples|samples|data|exemplars|instances|experiences?|images|inputs|utterances|"
-        r"sentences|requests|edits|records)",
-        r"without (?:any )?(?:memory |experience |data )?(?:replay|rehearsal)",
+        r"(?:examples?|samples?|data|exemplars?|instances?|experiences?|images?|inputs|"
+        r"utterances|sentences|requests|edits|records)",
+        r"without (?:relying on |using |requiring |needing |the need for |resorting to )?"
+        r"(?:any )?(?:memory |experience |data )?(?:replay|rehearsal)",
         r"(?:without|no) (?:any )?access to (?:any )?(?:the )?"
         r"(?:(?:past|old|previous|prior|earlier) (?:[\w'-]+\s+)?(?:examples|samples|data|images)|"
         r"(?:examples|samples|data|images) (?:from|of) (?:the )?(?:past|old|previous|prior|"
@@ -133,6 +157,15 @@ PHRASES: list[Phrase] = [
            patterns=(
         r"(?:uses?|using|requires?|requiring|with|from) only (?:the )?(?:new|current) "
         r"(?:task )?(?:data|samples|examples)",
+    )),
+    Phrase(REPLAY, 3, avoids=True, stores_nothing=True, informed_by=(CL_LIST,),
+           why="only new data; past data unavailable or not kept", patterns=(
+        r"only (?:using|uses?|requiring|requires?|learning from|trained on) (?:the )?"
+        r"(?:new|current) (?:task )?(?:data|samples|examples)",
+        r"(?:data|samples|examples|images) (?:from|of) (?:the )?(?:previous|past|old|earlier|"
+        r"prior) (?:tasks?|classes) (?:are|is|being|become|becomes) (?:no longer )?"
+        r"(?:unavailable|not available|inaccessible|discarded|not stored|not kept)",
+        r"no exemplars? (?:are|is) (?:kept|stored|retained|saved|used)",
     )),
     Phrase(REPLAY, 3, avoids=True, why="presents replay buffers as the limitation it removes",
            patterns=(
@@ -164,13 +197,23 @@ PHRASES: list[Phrase] = [
     Phrase(REPLAY, 2, why="rehearsal / replay of past data", patterns=(
         r"rehears(?:al|e|es|ed|ing)", r"replay(?:s|ed|ing)?",
     )),
+    Phrase(REPLAY, 2, informed_by=(CL_LIST,), why="a small store of past data", patterns=(
+        r"(?:subset|amount|number|portion|fraction|handful|set) of (?:the )?(?:previously seen|"
+        r"previous|past|old|earlier|seen|representative) (?:task )?(?:data|samples|examples|"
+        r"images|instances)",
+        r"(?:subset|amount|number|portion|fraction) of (?:the )?(?:data|samples|examples) "
+        r"(?:for|from|of) (?:the )?(?:old|previous|past|earlier|prior) (?:tasks|classes)",
+        r"(?:episodic|small|fixed size|limited|tiny) memor(?:y|ies) (?:containing|of|storing|"
+        r"holding|with) (?:[\w-]+\s+){0,3}?(?:data|samples|examples)",
+    )),
     Phrase(REPLAY, 1, why="keeps past samples", patterns=(
         r"(?:stor|sav|retain|kept|keep|rehears|replay)\w* (?:[\w-]+\s+){0,4}?"
         r"(?:samples|examples|exemplars|transitions|trajectories)",
     )),
     # --- kv-context: what a model keeps in attention/context at inference.
     Phrase(KV, 3, domain="llm-inference", why="the KV cache of a served model", patterns=(
-        r"kv (?:caches?|cach\w+|tensors|heads?)", r"key value (?:caches?|cach\w+|tensors|heads?)",
+        r"kv (?:caches?|cach\w+|tensors|heads?|storage|states?)",
+        r"key value (?:caches?|cach\w+|tensors|heads?)",
         r"paged attention", r"attention sinks?", r"(?:prefix|prompt) cach\w+",
     )),
     Phrase(KV, 3, why="key-value memories, memory tokens, context buffer", patterns=(
@@ -222,6 +265,15 @@ PHRASES: list[Phrase] = [
         r"srams?", r"row buffer locality", r"processing in memory", r"pims?",
         r"near memory (?:processing|computing)", r"in memory computing", r"pinned memory", r"dma",
     )),
+    Phrase(HARDWARE, 2, informed_by=(AICHIP,),
+           why="DRAM traffic, on-chip storage, in-memory compute", patterns=(
+        r"dram (?:bandwidth|access\w*|traffic|reads?|writes?)", r"off chip (?:traffic|access\w*)",
+        r"on chip (?:storage|memory capacity)", r"in memory (?:analog )?comput\w*",
+        r"memory arrays?", r"cache hierarch\w*",
+    )),
+    Phrase(HARDWARE, 1.5, informed_by=(AICHIP,), why="moving data between memories", patterns=(
+        r"data movements?", r"data transfers? between",
+    )),
     Phrase(HARDWARE, 1, why="offloading to host memory or storage", patterns=(
         r"offload(?:s|ed|ing)?",
     )),
@@ -241,6 +293,12 @@ PHRASES: list[Phrase] = [
         r"(?:keep|keeps|keeping|kept|retain\w*|buffer\w*|stor\w*) (?:only )?(?:the )?"
         r"(?:last|latest|most recent|recent) (?:[\w-]+\s+){0,3}?(?:key ?frames|frames|scans|"
         r"sweeps|point clouds|measurements|readings)",
+    )),
+    Phrase(STREAMING, 2, informed_by=(STREAM_LIST,), why="memory of what a stream showed",
+           patterns=(
+        r"(?:long term |short term |past |historical )?(?:video|visual|frame|stream) "
+        r"(?:history|histories|memor(?:y|ies)|contexts?)",
+        r"historical (?:video |visual )?(?:frames|context|tokens)",
     )),
     # --- generic: a buffer, kind decided by context.
     Phrase(CONTEXT, 2, why="a buffer whose kind depends on the field", patterns=(
@@ -266,6 +324,22 @@ PHRASES: list[Phrase] = [
         r"memor(?:y|ies)",
         r"exemplars?", r"coresets?", r"caches?", r"caching", r"cached",
         r"evict(?:s|ed|ion|ing)?",
+    )),
+    Phrase(CONTEXT, 1, informed_by=(AICHIP, CL_LIST, STREAM_LIST, AGENT_LIST, KV_LIST),
+           why="memory use, capacity and traffic: a buffer of the field's kind", patterns=(
+        r"memory (?:bandwidth|footprints?|capacity|hierarch\w*|accesses|access|traffic|space|"
+        r"regions?|budgets?|usage|requirements?|consumption|schemes?|blocks?|reading|writing|"
+        r"consolidation|growth|intensive|bound|constrained|efficient)",
+        r"(?:device|external|constant|prior|parametric|fixed|compact|multimodal|large) "
+        r"(?:memory|memories|storage)",
+        r"memory to store", r"(?:external|extra|additional) storage",
+        r"(?:stor|buffer|keep|hold)\w* (?:the )?(?:intermediate|partial) (?:data|results|sums|"
+        r"activations|features)",
+    )),
+    # Half weight: the bare word decides only where it recurs or the title says it.
+    Phrase(CONTEXT, 0.5, informed_by=(AICHIP, STREAM_LIST, AGENT_LIST),
+           why="the word memory", patterns=(
+        r"memor(?:y|ies)",
     )),
 ]
 # fmt: on
