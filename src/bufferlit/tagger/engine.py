@@ -26,6 +26,8 @@ How a text is tagged, in order:
 
 from __future__ import annotations
 
+import dataclasses
+import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -49,6 +51,10 @@ CONTRIBUTION_FACTOR = 2.0
 SENTENCE_FACTOR = 3.0
 MIN_TYPE_SCORE = 2.0
 SECONDARY_RATIO = 0.5
+CONFIDENCE_SCALE = 5.0
+"""Score at which a type's strength reaches 63% (1 - 1/e): about two specific phrases."""
+FIELD_DAMPING = 10.0
+"""Field-term weight that halves the lean of a text with a single field (see field_lean)."""
 
 _TYPES: tuple[BufferType, ...] = tuple(BufferType)
 BUFFER_TYPES: tuple[BufferType, ...] = tuple(t for t in _TYPES if t is not BufferType.NONE)
@@ -133,6 +139,11 @@ class Analysis:
     hits: tuple[Hit, ...]
     scores: Mapping[BufferType, float]
     domains: tuple[str, ...]
+    unresolved: int = 0
+    """Generic buffer words dropped because nothing around them said what kind they are."""
+    field: Mapping[BufferType, float] = dataclasses.field(default_factory=dict)
+    """What the field terms suggest overall (type -> weight): a ``none`` in a field whose
+    words point to a buffer type is a doubtful ``none``."""
 
     @property
     def buffer_types(self) -> tuple[BufferType, ...]:
@@ -183,10 +194,86 @@ class Analysis:
             found.append(best.evidence)
         return tuple(found)
 
+    def type_confidence(self, primary: BufferType) -> float:
+        """How sure the rules are of ``primary``, in [0, 1].
+
+        A buffer type: its score's strength (a saturating curve: one specific phrase about
+        0.5, several near 1), times its margin over the runner-up (another type, or the
+        other senses of the words), lower when only generic words decided it. ``none``: high
+        when no buffer word came near the threshold or another sense of the word was found,
+        lower as a type came close and for each generic word nothing explained."""
+        rivals = [self.scores.get(t, 0.0) for t in _TYPES if t is not primary]
+        best = max(self.scores.get(t, 0.0) for t in BUFFER_TYPES)
+        if primary is BufferType.NONE:
+            near = min(best / MIN_TYPE_SCORE, 1.0)
+            other_sense = any(hit.type is BufferType.NONE for hit in self.hits)
+            doubt = 0.45 * near + 0.05 * min(self.unresolved, 4) + 0.4 * self.field_lean()
+            return _clamp((0.95 if other_sense else 0.9) - doubt)
+        score = self.scores[primary]
+        strength = 1.0 - math.exp(-score / CONFIDENCE_SCALE)
+        margin = (score - max(rivals)) / score
+        specific = any(hit.type is primary and hit.rule.type is not None for hit in self.hits)
+        return _clamp(strength * (0.5 + 0.5 * margin) * (1.0 if specific else 0.8))
+
+    def field_lean(self) -> float:
+        """How strongly the field terms point to one buffer type, in [0, 1): the best
+        type's share of all suggestions (``none`` included), damped for short texts."""
+        total = sum(self.field.values())
+        best = max((self.field.get(t, 0.0) for t in BUFFER_TYPES), default=0.0)
+        return best / (total + FIELD_DAMPING)
+
+    def stance_confidence(self, primary: BufferType, stance: Stance) -> float:
+        """How sure the rules are of the stance, in [0, 1].
+
+        ``avoids`` is surer when the paper says it of its own work and nothing specific says
+        it keeps the buffer all the same. ``uses`` is doubtful where an avoids phrase was
+        overruled, and for a replay type no specific phrase confirms (a buffer-free method
+        of continual learning may be talking about others' buffers). For ``none`` the stance
+        is a convention, doubtful only in continual learning, where buffer-free methods
+        are ``avoids`` papers."""
+        if primary is BufferType.NONE:
+            return 0.65 if "continual-learning" in self.domains else 0.95
+        hits = [hit for hit in self.hits if hit.type is primary]
+        avoiding = [hit for hit in hits if hit.avoids and not hit.others]
+        keeps = any(not hit.avoids and hit.rule.weight >= 2 for hit in hits)
+        if stance is Stance.AVOIDS:
+            said = 0.9 if any(hit.own for hit in avoiding) else 0.75
+            return said - (0.25 if keeps else 0.0)
+        if avoiding:
+            return 0.45
+        if any(hit.avoids for hit in hits):
+            return 0.7  # said of other methods only
+        if primary is BufferType.REPLAY and not keeps:
+            return 0.6
+        return 0.9
+
+    def reason(self, primary: BufferType) -> str:
+        """Why ``none``, in words ("" for a buffer type: its evidence says why)."""
+        if primary is not BufferType.NONE:
+            return ""
+        senses = [hit for hit in self.hits if hit.type is BufferType.NONE]
+        if senses:
+            best = max(senses, key=lambda hit: hit.score)
+            return f'another sense of the word: {best.rule.why} ("{best.phrase}")'
+        if any(hit.type in BUFFER_TYPES for hit in self.hits):
+            return "buffer words too few or too weak to say the paper is about a buffer"
+        if self.unresolved:
+            return "buffer words found, but nothing in the text says what kind of buffer"
+        return "no buffer, memory or storage of any kind named in the text"
+
     def tagging(self) -> Tagging:
         types = self.buffer_types
         stance = self.stance_for(types[0])
-        return Tagging(types, stance, self.domains, self.evidence_for(types, stance), "auto")
+        return Tagging(
+            types,
+            stance,
+            self.domains,
+            self.evidence_for(types, stance),
+            "auto",
+            round(self.type_confidence(types[0]), 3),
+            round(self.stance_confidence(types[0], stance), 3),
+            self.reason(types[0]),
+        )
 
 
 class Tagger:
@@ -247,12 +334,14 @@ class Tagger:
 
         hits = []
         scores = dict.fromkeys(_TYPES, 0.0)
+        unresolved = 0
         for text, scanned, factor, spans, context, phrases in fields:
             contribution: dict[int, bool] = {}  # sentence -> is it about the paper's own work
             for order, phrase_start, phrase_end, sentence in phrases:
                 rule = self.phrases[order]
                 buffer_type = rule.type or _resolve(sentence, context, doc_context)
                 if buffer_type is None:
+                    unresolved += 1
                     continue  # a generic buffer word with no context: cannot tell its kind
                 start, end = spans[sentence]
                 sentence_text = text[start:end]
@@ -271,7 +360,8 @@ class Tagger:
                 others = rule.avoids and not own and _about_others(scanned[start : end + 1])
                 where = (sentence_text, phrase, phrase_start - start, own, in_title, others)
                 hits.append(Hit(buffer_type, weight, rule.avoids, rule, order, *where))
-        return Analysis(tuple(hits), scores, _choose_domains(domain_scores))
+        domains = _choose_domains(domain_scores)
+        return Analysis(tuple(hits), scores, domains, unresolved, doc_context)
 
     def tag_text(self, title: str, abstract: str) -> Tagging:
         return self.analyse(title, abstract).tagging()
@@ -283,8 +373,18 @@ class Tagger:
         stance = paper.stance or analysis.stance_for(types[0])
         domains = paper.domains or analysis.domains
         evidence = analysis.evidence_for(types, stance)
+        # A curated value is as sure as it gets; the rules' confidence covers the rest.
+        type_confidence = 1.0 if paper.buffer_types else analysis.type_confidence(types[0])
+        stance_confidence = 1.0 if paper.stance else analysis.stance_confidence(types[0], stance)
         return Tagging(
-            types, stance, domains, evidence, "curated" if paper.buffer_types else "auto"
+            types,
+            stance,
+            domains,
+            evidence,
+            "curated" if paper.buffer_types else "auto",
+            round(type_confidence, 3),
+            round(stance_confidence, 3),
+            analysis.reason(types[0]),
         )
 
 
@@ -308,6 +408,10 @@ def _resolve(
 def _is_contribution(sentence: str, scanned: str, name: str) -> bool:
     """Does the sentence present the paper's own work? ``scanned``: its scan_text slice."""
     return bool(_CONTRIBUTION.search(scanned)) or bool(name and name in sentence)
+
+
+def _clamp(value: float) -> float:
+    return min(1.0, max(0.0, value))
 
 
 def _about_others(scanned: str) -> bool:

@@ -35,7 +35,9 @@ import yaml
 from bufferlit.errors import BufferlitError
 from bufferlit.listing import ListingEntry, parse_listing
 from bufferlit.model import BufferType, Stance, Tagging
+from bufferlit.tagger.domains import TERMS
 from bufferlit.tagger.engine import DEFAULT_TAGGER, Tagger
+from bufferlit.tagger.rules import PHRASES
 
 _E = TypeVar("_E", BufferType, Stance)
 
@@ -343,6 +345,8 @@ class Figures:
 class Report:
     source: str
     outcomes: tuple[Outcome, ...]
+    left_out: tuple[tuple[str, Figures], ...] = ()
+    """Leave-one-list-out: each list scored by the rules without those it informed."""
 
     def _count(self, predicate: Any) -> int:
         return sum(1 for outcome in self.outcomes if predicate(outcome))
@@ -444,6 +448,7 @@ class Report:
             "figures": self.figures().to_dict(),
             "per_list": {name: f.to_dict() for name, f in self.per_list().items()},
             "per_part": {name: f.to_dict() for name, f in self.per_part().items()},
+            "leave_one_list_out": {name: f.to_dict() for name, f in self.left_out},
             "per_type": {
                 t.value: {"precision": p, "recall": r, "support": n}
                 for t, (p, r, n) in self.per_type().items()
@@ -486,7 +491,15 @@ def _miss_dict(o: Outcome) -> dict[str, Any]:
     }
 
 
-def evaluate(labels: Iterable[Label], source: str = "", tagger: Tagger = DEFAULT_TAGGER) -> Report:
+def evaluate(
+    labels: Iterable[Label],
+    source: str = "",
+    tagger: Tagger = DEFAULT_TAGGER,
+    leave_lists_out: bool = False,
+) -> Report:
+    """Tag every label's text and compare; ``leave_lists_out`` adds the leave-one-list-out
+    figures for labels that name their list (see ``tagger_without``)."""
+    labels = list(labels)
     outcomes = tuple(
         Outcome(
             label,
@@ -495,7 +508,26 @@ def evaluate(labels: Iterable[Label], source: str = "", tagger: Tagger = DEFAULT
         )
         for label in labels
     )
-    return Report(source, outcomes)
+    left_out: tuple[tuple[str, Figures], ...] = ()
+    if leave_lists_out:
+        by_list: dict[str, list[Label]] = {}
+        for label in labels:
+            if label.list_name:
+                by_list.setdefault(label.list_name, []).append(label)
+        left_out = tuple(
+            (name, evaluate(group, name, tagger_without(name)).figures())
+            for name, group in by_list.items()
+        )
+    return Report(source, outcomes, left_out)
+
+
+def tagger_without(list_name: str) -> Tagger:
+    """The rules as if ``list_name`` had never been read: every phrase and term written for
+    its tuning rows (``informed_by``) dropped. Changes to the engine itself stay."""
+    return Tagger(
+        [phrase for phrase in PHRASES if list_name not in phrase.informed_by],
+        [term for term in TERMS if list_name not in term.informed_by],
+    )
 
 
 def _percent(value: float | None) -> str:
@@ -526,6 +558,10 @@ def format_report(report: Report) -> str:
     ]
     lines += _group_lines("per part", report.per_part())
     lines += _group_lines("per list", report.per_list())
+    lines += _group_lines(
+        "leave one list out (each list scored without the rules written for it)",
+        dict(report.left_out),
+    )
     lines += _type_lines(report)
     lines += _calibration_lines(report)
     wrong = report.misclassified()

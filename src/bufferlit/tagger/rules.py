@@ -29,6 +29,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bufferlit.model import BufferType
+from bufferlit.tagger.sources import (
+    AGENT_LIST,
+    AICHIP,
+    ASV_LIST,
+    CL_LIST,
+    KV_LIST,
+    MEMSAFETY_LIST,
+    PROMPT_CL_LIST,
+    STREAM_LIST,
+)
 
 REPLAY = BufferType.REPLAY
 KV = BufferType.KV_CONTEXT
@@ -37,15 +47,6 @@ STREAMING = BufferType.STREAMING
 NONE = BufferType.NONE
 CONTEXT = None
 """The type of a generic phrase: decided by the field terms around it."""
-
-# The real-dev lists (tests/data/real-dev) that informed rules, for ``informed_by``.
-AICHIP = "BRTResearch/AIChip_Paper_List"
-STREAM_LIST = "sotayang/Awesome-Streaming-Video-Understanding"
-KV_LIST = "jjiantong/Awesome-KV-Cache-Optimization"
-CL_LIST = "ContinualAI/continual-learning-papers"
-AGENT_LIST = "TsinghuaC3I/Awesome-Memory-for-Agents"
-PROMPT_CL_LIST = "dangtrunganh/Awesome-Continual-Learning"
-ASV_LIST = "PHJhjpeng1992/awesome-asv-antispoofing"
 
 
 @dataclass(frozen=True)
@@ -90,8 +91,8 @@ PHRASES: list[Phrase] = [
         r"(?:spoofing )?attacks?)",
         r"(?:spoof\w*|playback|genuine) (?:[\w-]+\s+){0,2}?replay(?:ed|s)?",
     )),
-    Phrase(NONE, 1, domain="security", why="memory safety: the program's memory, not a buffer",
-           patterns=(
+    Phrase(NONE, 1, domain="security", informed_by=(MEMSAFETY_LIST,),
+           why="memory safety: the program's memory, not a buffer", patterns=(
         r"memory (?:safety|safe|unsafe|unsafety|corruption|errors?|bugs?|leaks?|"
         r"vulnerabilit\w*|isolation|tagging)",
     )),
@@ -138,10 +139,9 @@ PHRASES: list[Phrase] = [
         r"(?:buffer|stor|keep|kept|retain|sav|replay|rehears|revisit|reus)\w*)?"
         r" (?:any )?(?:of )?(?:the )?"
         r"(?:(?:past|old|previous|prior|earlier|raw|real|original|historical) (?:[\w'-]+\s+)?)?"
-        r"(?:examples?|samples?|data|exemplars?|instances?|experiences?|images?|inputs|"
-        r"utterances|sentences|requests|edits|records)",
-        r"without (?:relying on |using |requiring |needing |the need for |resorting to )?"
-        r"(?:any )?(?:memory |experience |data )?(?:replay|rehearsal)",
+        r"(?:examples|samples|data|exemplars|instances|experiences?|images|inputs|utterances|"
+        r"sentences|requests|edits|records)",
+        r"without (?:any )?(?:memory |experience |data )?(?:replay|rehearsal)",
         r"(?:without|no) (?:any )?access to (?:any )?(?:the )?"
         r"(?:(?:past|old|previous|prior|earlier) (?:[\w'-]+\s+)?(?:examples|samples|data|images)|"
         r"(?:examples|samples|data|images) (?:from|of) (?:the )?(?:past|old|previous|prior|"
@@ -152,6 +152,17 @@ PHRASES: list[Phrase] = [
         r"(?:keeps?|keeping|stores?|storing|retains?|needs?|requires?|uses?|using) no "
         r"(?:rehearsal |replay |episodic |exemplar )?"
         r"(?:memory|memories|buffers?|exemplars|past samples)(?! overhead| footprint| cost)",
+    )),
+    Phrase(REPLAY, 3, avoids=True, stores_nothing=True, informed_by=(PROMPT_CL_LIST,),
+           why="says it does not rely on replay", patterns=(
+        r"without (?:relying on|using|requiring|needing|the need for|resorting to) (?:any )?"
+        r"(?:memory |experience |data |sample )?(?:replay|rehearsal)",
+    )),
+    Phrase(REPLAY, 3, avoids=True, stores_nothing=True, informed_by=(CL_LIST,),
+           why="keeps no single past example", patterns=(
+        r"(?:not|never|without) (?:stor|keep|retain|sav)\w* (?:any|a single) (?:image|sample|"
+        r"example|exemplar|instance) (?:from|of) (?:the )?(?:previous|previously|past|old|"
+        r"earlier|prior)",
     )),
     Phrase(REPLAY, 3, avoids=True, why="learns from new data only (learning without forgetting)",
            patterns=(
@@ -212,9 +223,13 @@ PHRASES: list[Phrase] = [
     )),
     # --- kv-context: what a model keeps in attention/context at inference.
     Phrase(KV, 3, domain="llm-inference", why="the KV cache of a served model", patterns=(
-        r"kv (?:caches?|cach\w+|tensors|heads?|storage|states?)",
+        r"kv (?:caches?|cach\w+|tensors|heads?)",
         r"key value (?:caches?|cach\w+|tensors|heads?)",
         r"paged attention", r"attention sinks?", r"(?:prefix|prompt) cach\w+",
+    )),
+    Phrase(KV, 3, informed_by=(STREAM_LIST,), why="KV storage and states kept for attention",
+           patterns=(
+        r"kv (?:storage|states?)",
     )),
     Phrase(KV, 3, why="key-value memories, memory tokens, context buffer", patterns=(
         r"kv (?:memory|pairs)", r"key value (?:memor(?:y|ies)|pairs|stores?)",
