@@ -83,7 +83,11 @@ PHRASES: list[Phrase] = [
     # --- "buffer" meaning something else: these consume the word so nothing else counts it.
     Phrase(NONE, 3, domain="security", why="memory-safety bugs, not a memory buffer", patterns=(
         r"buffer (?:overflows?|overruns?|over reads?)", r"(?:stack|heap)(?: based)? buffers?",
-        r"out of bounds (?:writes?|reads?)", r"replay attacks?",
+        r"out of bounds (?:writes?|reads?)",
+    )),
+    Phrase(NONE, 3, domain="security", why="a replay attack resends recorded data, not a buffer",
+           patterns=(
+        r"replay attacks?",
     )),
     Phrase(NONE, 3, domain="security", informed_by=(ASV_LIST,),
            why="replayed recordings that spoof a speaker check, not a replay buffer", patterns=(
