@@ -14,15 +14,8 @@ import pytest
 from bufferlit.errors import BufferlitError
 from bufferlit.model import BufferType, Paper, Stance
 from bufferlit.tagger import tag_paper, tag_text
-from bufferlit.tagger.evaluate import (
-    Figures,
-    Label,
-    evaluate,
-    keyword_baseline,
-    load_labels_file,
-    load_tsv_labels,
-    tagger_without,
-)
+from bufferlit.tagger.evaluate import Figures, evaluate, keyword_baseline, tagger_without
+from bufferlit.tagger.labels import Label, load_labels_file, load_tsv_labels
 from bufferlit.tagger.rules import PHRASES
 from bufferlit.tagger.sources import ASV_LIST
 

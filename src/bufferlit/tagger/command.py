@@ -173,7 +173,8 @@ def _check(papers_dir: Path, output_format: str) -> int:
 
 
 def _evaluate(labels_path: Path, listing: Path | None, output_format: str) -> int:
-    from bufferlit.tagger.evaluate import evaluate, format_report, load_labels_file
+    from bufferlit.tagger.evaluate import evaluate, load_labels_file
+    from bufferlit.tagger.report import format_report
 
     labels = load_labels_file(labels_path, listing)
     report = evaluate(labels, str(labels_path), leave_lists_out=True)
