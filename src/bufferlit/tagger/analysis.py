@@ -4,6 +4,7 @@ evidence, confidence and, for ``none``, the reason (engine.py does the scanning)
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -65,6 +66,17 @@ class Analysis:
     """What the field terms suggest overall (type -> weight): a ``none`` in a field whose
     words point to a buffer type is a doubtful ``none``."""
 
+    @functools.cached_property
+    def _by_type(self) -> dict[BufferType, list[Hit]]:
+        grouped: dict[BufferType, list[Hit]] = {}
+        for hit in self.hits:
+            grouped.setdefault(hit.type, []).append(hit)
+        return grouped
+
+    def hits_of(self, buffer_type: BufferType) -> list[Hit]:
+        """The hits counted for ``buffer_type``, in text order (title first)."""
+        return self._by_type.get(buffer_type, [])
+
     @property
     def buffer_types(self) -> tuple[BufferType, ...]:
         ranked = sorted(
@@ -79,7 +91,7 @@ class Analysis:
     def stance_for(self, buffer_type: BufferType) -> Stance:
         if buffer_type is BufferType.NONE:
             return Stance.USES
-        hits = [hit for hit in self.hits if hit.type is buffer_type]
+        hits = self.hits_of(buffer_type)
         # Buffers the paper uses all the same: generative replay in the title, its own work
         # or the same sentence ("without storing old images, we replay generated ones"), or a
         # specific phrase in the title ("Experience Replay for ..." that says "fine-tuning
@@ -104,7 +116,7 @@ class Analysis:
         """The strongest match of each type that has one (the avoids match, if avoiding)."""
         found = []
         for position, buffer_type in enumerate(types):
-            hits = [hit for hit in self.hits if hit.type is buffer_type]
+            hits = self.hits_of(buffer_type)
             if not hits:
                 continue
             avoiding = position == 0 and stance is Stance.AVOIDS
@@ -126,13 +138,13 @@ class Analysis:
         best = max(self.scores.get(t, 0.0) for t in BUFFER_TYPES)
         if primary is BufferType.NONE:
             near = min(best / MIN_TYPE_SCORE, 1.0)
-            other_sense = any(hit.type is BufferType.NONE for hit in self.hits)
+            other_sense = bool(self.hits_of(BufferType.NONE))
             doubt = 0.45 * near + 0.05 * min(self.unresolved, 4) + 0.4 * self.field_lean()
             return _clamp((0.95 if other_sense else 0.9) - doubt)
         score = self.scores[primary]
         strength = 1.0 - math.exp(-score / CONFIDENCE_SCALE)
         margin = (score - max(rivals)) / score
-        specific = any(hit.type is primary and hit.rule.type is not None for hit in self.hits)
+        specific = any(hit.rule.type is not None for hit in self.hits_of(primary))
         return _clamp(strength * (0.5 + 0.5 * margin) * (1.0 if specific else 0.8))
 
     def field_lean(self) -> float:
@@ -153,7 +165,7 @@ class Analysis:
         are ``avoids`` papers."""
         if primary is BufferType.NONE:
             return 0.65 if "continual-learning" in self.domains else 0.95
-        hits = [hit for hit in self.hits if hit.type is primary]
+        hits = self.hits_of(primary)
         avoiding = [hit for hit in hits if hit.avoids and not hit.others]
         keeps = any(not hit.avoids and hit.rule.weight >= 2 for hit in hits)
         if stance is Stance.AVOIDS:
@@ -171,11 +183,11 @@ class Analysis:
         """Why ``none``, in words ("" for a buffer type: its evidence says why)."""
         if primary is not BufferType.NONE:
             return ""
-        senses = [hit for hit in self.hits if hit.type is BufferType.NONE]
+        senses = self.hits_of(BufferType.NONE)
         if senses:
             best = max(senses, key=lambda hit: hit.score)
             return f'another sense of the word: {best.rule.why} ("{best.phrase}")'
-        if any(hit.type in BUFFER_TYPES for hit in self.hits):
+        if any(self.hits_of(t) for t in BUFFER_TYPES):
             return "buffer words too few or too weak to say the paper is about a buffer"
         if self.unresolved:
             return "buffer words found, but nothing in the text says what kind of buffer"

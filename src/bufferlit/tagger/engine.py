@@ -157,9 +157,14 @@ class Tagger:
         unresolved = 0
         for text, scanned, factor, spans, context, phrases in fields:
             contribution: dict[int, bool] = {}  # sentence -> is it about the paper's own work
+            resolved: dict[int, BufferType | None] = {}  # sentence -> what a generic word is
             for order, phrase_start, phrase_end, sentence in phrases:
                 rule = self.phrases[order]
-                buffer_type = rule.type or _resolve(sentence, context, doc_context)
+                buffer_type = rule.type
+                if buffer_type is None:
+                    if sentence not in resolved:
+                        resolved[sentence] = _resolve(sentence, context, doc_context)
+                    buffer_type = resolved[sentence]
                 if buffer_type is None:
                     unresolved += 1
                     continue  # a generic buffer word with no context: cannot tell its kind
