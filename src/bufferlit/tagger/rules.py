@@ -36,6 +36,7 @@ from bufferlit.tagger.sources import (
     CL_LIST,
     KV_LIST,
     MEMSAFETY_LIST,
+    PLAIN,
     PROMPT_CL_LIST,
     STREAM_LIST,
 )
@@ -182,6 +183,11 @@ PHRASES: list[Phrase] = [
         r"(?:unavailable|not available|inaccessible|discarded|not stored|not kept)",
         r"no exemplars? (?:are|is) (?:kept|stored|retained|saved|used)",
     )),
+    Phrase(REPLAY, 3, avoids=True, stores_nothing=True, informed_by=(PLAIN,),
+           why="trains on the new task's data only", patterns=(
+        r"only (?:the )?(?:data|images|samples|examples|inputs) (?:of|from) (?:the )?"
+        r"(?:new|current) (?:tasks?|classes)",
+    )),
     Phrase(REPLAY, 3, avoids=True, why="presents replay buffers as the limitation it removes",
            patterns=(
         r"limitations (?:like|such as|of) (?:[\w-]+\s+){0,4}?(?:rehearsal|replay|exemplar) "
@@ -221,6 +227,13 @@ PHRASES: list[Phrase] = [
         r"(?:episodic|small|fixed size|limited|tiny) memor(?:y|ies) (?:containing|of|storing|"
         r"holding|with) (?:[\w-]+\s+){0,3}?(?:data|samples|examples)",
     )),
+    Phrase(REPLAY, 2, informed_by=(PLAIN,), why="a store of past samples or transitions",
+           patterns=(
+        r"(?:store|buffer|pool|memory|bank|set|collection) of (?:[\w-]+\s+){0,2}?(?:past|previous|"
+        r"old|earlier|stored|recent) (?:transitions|experiences|trajectories|samples|examples|"
+        r"exemplars)",
+        r"(?:samples|examples|data|images|inputs|instances) (?:seen|observed|encountered) so far",
+    )),
     Phrase(REPLAY, 1, why="keeps past samples", patterns=(
         r"(?:stor|sav|retain|kept|keep|rehears|replay)\w* (?:[\w-]+\s+){0,4}?"
         r"(?:samples|examples|exemplars|transitions|trajectories)",
@@ -234,6 +247,15 @@ PHRASES: list[Phrase] = [
     Phrase(KV, 3, informed_by=(STREAM_LIST,), why="KV storage and states kept for attention",
            patterns=(
         r"kv (?:storage|states?)",
+    )),
+    Phrase(KV, 2, informed_by=(PLAIN,),
+           why="which tokens a model keeps; what is paged into its context", patterns=(
+        r"(?:keep|keeps|keeping|kept|retain\w*|cach\w*|stor(?:e|es|ed|ing)) (?:[\w-]+\s+){0,4}?"
+        r"(?:the )?(?:most )?(?:recent|important|heavy hitter|salient|first|initial) "
+        r"(?:[\w-]+\s+){0,2}?tokens",
+        r"(?:main|limited|finite) context(?! of)",
+        r"(?:pag|swap)\w* (?:[\w-]+\s+){0,3}?(?:in and out|into (?:the |its )?context)",
+        r"(?:external )?memory matri(?:x|ces)",
     )),
     Phrase(KV, 3, why="key-value memories, memory tokens, context buffer", patterns=(
         r"kv (?:memory|pairs)", r"key value (?:memor(?:y|ies)|pairs|stores?)",
@@ -324,6 +346,13 @@ PHRASES: list[Phrase] = [
         r"episodic (?:memory|memories|buffers?)(?: buffers?)?", r"memory banks?",
         r"scratchpads?", r"shared memor(?:y|ies)",
         r"reservoir sampling", r"(?:ring|circular) buffers?",
+    )),
+    Phrase(CONTEXT, 2, informed_by=(PLAIN,),
+           why="feature banks, memory streams, memories retrieved: the field says which kind",
+           patterns=(
+        r"feature (?:banks?|memor(?:y|ies))", r"memory streams?", r"context memor(?:y|ies)",
+        r"(?:retriev|recall)\w* (?:[\w-]+\s+){0,4}?memor(?:y|ies)",
+        r"(?:external|archival) (?:archival )?(?:stores?|storage)",
     )),
     # A person's working memory is no buffer; an LLM agent's is (the field terms decide).
     Phrase(CONTEXT, 1, domain="neuroscience", why="working memory: human or an agent's",

@@ -15,3 +15,6 @@ AGENT_LIST = "TsinghuaC3I/Awesome-Memory-for-Agents"
 PROMPT_CL_LIST = "dangtrunganh/Awesome-Continual-Learning"
 ASV_LIST = "PHJhjpeng1992/awesome-asv-antispoofing"
 MEMSAFETY_LIST = "jiezhoucs/must-read"
+# Not a real-dev list: our own plain-word descriptions (tests/data/labels-plain.yaml), used
+# for tuning in round 2 after their first look was recorded.
+PLAIN = "tests/data/labels-plain.yaml"
