@@ -50,6 +50,16 @@ TITLE_FACTOR = 2.0
 CONTRIBUTION_FACTOR = 2.0
 SENTENCE_FACTOR = 3.0
 _TYPES: tuple[BufferType, ...] = tuple(BufferType)
+# One scanned field (title or abstract): text, scan copy, weight factor, sentence spans,
+# (sentence, type) -> field-term weight, and phrase matches (rule, start, end, sentence).
+_Field = tuple[
+    str,
+    str,
+    float,
+    list[tuple[int, int]],
+    dict[tuple[int, BufferType], float],
+    list[tuple[int, int, int, int]],
+]
 _ORDER = {buffer_type: index for index, buffer_type in enumerate(BufferType)}
 
 # A sentence ends at . ! or ? followed by space and a capital, digit, quote or bracket;
@@ -128,7 +138,7 @@ class Tagger:
         doc_context = dict.fromkeys(_TYPES, 0.0)  # what the field terms suggest overall
         domain_scores: dict[str, float] = {}
         facts, regex = self._group_facts, self._vocabulary.regex
-        fields = []
+        fields: list[_Field] = []
         for text, factor in ((title, TITLE_FACTOR), (abstract, 1.0)):
             spans = sentence_spans(text)
             ends = [end for _, end in spans]
@@ -152,41 +162,54 @@ class Tagger:
                     context[key] = context.get(key, 0.0) + weight
             fields.append((text, scanned, factor, spans, context, phrases))
 
-        hits = []
+        hits: list[Hit] = []
         scores = dict.fromkeys(_TYPES, 0.0)
-        unresolved = 0
-        for text, scanned, factor, spans, context, phrases in fields:
-            contribution: dict[int, bool] = {}  # sentence -> is it about the paper's own work
-            resolved: dict[int, BufferType | None] = {}  # sentence -> what a generic word is
-            for order, phrase_start, phrase_end, sentence in phrases:
-                rule = self.phrases[order]
-                buffer_type = rule.type
-                if buffer_type is None:
-                    if sentence not in resolved:
-                        resolved[sentence] = _resolve(sentence, context, doc_context)
-                    buffer_type = resolved[sentence]
-                if buffer_type is None:
-                    unresolved += 1
-                    continue  # a generic buffer word with no context: cannot tell its kind
-                start, end = spans[sentence]
-                sentence_text = text[start:end]
-                weight = rule.weight * factor
-                in_title = own = factor != 1.0
-                if not own:
-                    if sentence not in contribution:
-                        # scanned[start] is the character before the sentence (a separator).
-                        about = scanned[start : end + 1]
-                        contribution[sentence] = _is_contribution(sentence_text, about, name)
-                    if contribution[sentence]:
-                        weight *= CONTRIBUTION_FACTOR
-                        own = True
-                scores[buffer_type] += weight
-                phrase = text[phrase_start:phrase_end]  # as written, not lowercased
-                others = rule.avoids and not own and _about_others(scanned[start : end + 1])
-                where = (sentence_text, phrase, phrase_start - start, own, in_title, others)
-                hits.append(Hit(buffer_type, weight, rule.avoids, rule, order, *where))
+        unresolved = sum(self._score(field, name, doc_context, scores, hits) for field in fields)
         domains = _choose_domains(domain_scores)
         return Analysis(tuple(hits), scores, domains, unresolved, doc_context)
+
+    def _score(
+        self,
+        field: _Field,
+        name: str,
+        doc_context: Mapping[BufferType, float],
+        scores: dict[BufferType, float],
+        hits: list[Hit],
+    ) -> int:
+        """Score one field's phrase matches into ``scores`` and ``hits``; returns how many
+        generic words nothing around them explained."""
+        text, scanned, factor, spans, context, phrases = field
+        unresolved = 0
+        contribution: dict[int, bool] = {}  # sentence -> is it about the paper's own work
+        resolved: dict[int, BufferType | None] = {}  # sentence -> what a generic word is
+        for order, phrase_start, phrase_end, sentence in phrases:
+            rule = self.phrases[order]
+            buffer_type = rule.type
+            if buffer_type is None:
+                if sentence not in resolved:
+                    resolved[sentence] = _resolve(sentence, context, doc_context)
+                buffer_type = resolved[sentence]
+            if buffer_type is None:
+                unresolved += 1
+                continue  # a generic buffer word with no context: cannot tell its kind
+            start, end = spans[sentence]
+            sentence_text = text[start:end]
+            weight = rule.weight * factor
+            in_title = own = factor != 1.0
+            if not own:
+                if sentence not in contribution:
+                    # scanned[start] is the character before the sentence (a separator).
+                    about = scanned[start : end + 1]
+                    contribution[sentence] = _is_contribution(sentence_text, about, name)
+                if contribution[sentence]:
+                    weight *= CONTRIBUTION_FACTOR
+                    own = True
+            scores[buffer_type] += weight
+            phrase = text[phrase_start:phrase_end]  # as written, not lowercased
+            others = rule.avoids and not own and _about_others(scanned[start : end + 1])
+            where = (sentence_text, phrase, phrase_start - start, own, in_title, others)
+            hits.append(Hit(buffer_type, weight, rule.avoids, rule, order, *where))
+        return unresolved
 
     def tag_text(self, title: str, abstract: str) -> Tagging:
         return self.analyse(title, abstract).tagging()
