@@ -107,3 +107,60 @@ def test_broken_entries_are_reported_with_their_line_numbers():
         "l.txt:6: title: abstract without a title: 'An orphan abstract with no title before it. It "
         "rambles on fo'...",
     ]
+
+
+def test_one_sentence_abstracts_are_kept_because_lines_alternate():
+    listing = "\n".join(
+        [
+            "LION-FS: Fast & Slow Video-Language Thinker as Online Video Assistant",  # 1
+            # 2: 200 characters, one sentence: shaped like a title, placed like an abstract
+            "EOS-Based + Fast-Slow Architecture: Uses a Fast Path to decide *when* to respond "
+            "(via token prediction) and a Slow Path with keyframe augmentation to write detailed "
+            "responses only when needed.",
+            "Short Descriptions Happen",  # 3
+            "Keeps a memory bank of recent frames",  # 4: a short one-line description
+            "A Third Title With The Last Line As Its Abstract",  # 5
+            "Caches the keys and values of every frame in a ring buffer",  # 6: last line
+        ]
+    )
+    result = parse_listing(listing, "l.txt")
+    assert result.problems == ()
+    assert [(e.line, e.title, e.abstract[:20]) for e in result.entries] == [
+        (
+            1,
+            "LION-FS: Fast & Slow Video-Language Thinker as Online Video Assistant",
+            "EOS-Based + Fast-Slo",
+        ),
+        (3, "Short Descriptions Happen", "Keeps a memory bank "),
+        (5, "A Third Title With The Last Line As Its Abstract", "Caches the keys and "),
+    ]
+
+
+def test_length_recovers_from_a_missing_abstract_next_to_short_ones():
+    listing = "\n".join(
+        [
+            "A Paper With A Short Abstract",  # 1
+            "Stores recent frames in a small memory bank.",  # 2
+            "A Paper Whose Abstract Line Is Missing",  # 3
+            "A Paper With A Full Abstract",  # 4
+            "This abstract has sentences. It is long enough, at well over one hundred and fifty "
+            "characters, to be an abstract by its shape alone, so the line before it is a title.",
+        ]
+    )
+    result = parse_listing(listing, "l.txt")
+    assert [e.title for e in result.entries] == [
+        "A Paper With A Short Abstract",
+        "A Paper With A Full Abstract",
+    ]
+    assert [str(p) for p in result.problems] == [
+        "l.txt:3: abstract: title 'A Paper Whose Abstract Line Is Missing' has no abstract"
+    ]
+
+
+def test_every_real_dev_paper_is_read_from_its_listing():
+    listing = REPO / "tests/data/real-dev/listing.txt"
+    result = parse_listing(listing.read_text(encoding="utf-8"), str(listing))
+    assert result.problems == ()
+    assert len(result.entries) == 113  # 3 have one-sentence descriptions under 300 characters
+    lion = next(e for e in result.entries if e.title.startswith("LION-FS"))
+    assert lion.abstract.startswith("EOS-Based + Fast-Slow Architecture: Uses a Fast Path")

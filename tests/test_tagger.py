@@ -376,7 +376,8 @@ def test_a_rule_naming_an_unknown_domain_is_refused() -> None:
 
 
 @pytest.mark.parametrize(
-    ("name", "target"), [("labels-seed.yaml", 0.95), ("labels-extra.yaml", 0.90)]
+    ("name", "target"),
+    [("labels-seed.yaml", 0.95), ("labels-extra.yaml", 0.90), ("labels-plain.yaml", 0.90)],
 )
 def test_eval_targets(name: str, target: float) -> None:
     report = evaluate(load_labels(DATA / name), name)

@@ -207,3 +207,80 @@ def test_invalid_records_are_reported_not_crashed_on(tmp_path: Path) -> None:
 
 def test_missing_source_is_a_usage_error(tmp_path: Path) -> None:
     assert_clean_error(run(tmp_path / "nope.txt"), 2, "does not exist")
+
+
+REAL_DEV_LABELS = ROOT / "tests" / "data" / "real-dev" / "labels.tsv"
+
+
+def test_eval_reads_a_tsv_with_its_listing_and_reports_lists_and_calibration() -> None:
+    result = run("--eval", REAL_DEV_LABELS)
+    assert result.exit_code == 0, result.output
+    output = result.output
+    assert output.startswith(f"{REAL_DEV_LABELS}: 113 labelled items\n")  # none lost
+    for heading in (
+        "single-type rows right",
+        "false avoids",
+        "tagged none acceptable",
+        "keyword baseline",
+        "per part:\n  tuning: type ",
+        "\n  never-tuned: type ",
+        "per list:\n",
+        "  BRTResearch/AIChip_Paper_List: type ",
+        "leave one list out",
+        "confusion (rows: label, columns: predicted)",
+        "calibration (paper confidence",
+        "the least confident 20% (23 papers) hold",
+        "misses (type, stance or false avoids):",
+    ):
+        assert heading in output, heading
+    report = json.loads(run("--eval", REAL_DEV_LABELS, "--format", "json").output)
+    assert report["figures"]["items"] == 113 and report["figures"]["lost"] == 0
+    assert len(report["per_list"]) == len(report["leave_one_list_out"]) == 8
+    assert sum(band["items"] for band in report["calibration"]) == 113
+    assert all("evidence" in miss and "type_confidence" in miss for miss in report["misclassified"])
+
+
+def test_eval_takes_the_listing_of_a_tsv_from_anywhere(tmp_path: Path) -> None:
+    listing = tmp_path / "papers.txt"
+    listing.write_text("Experience Replay for Robots\nWe keep a replay buffer.\n", encoding="utf-8")
+    labels = tmp_path / "labels.tsv"
+    labels.write_text(
+        "n\ttitle_start\tprimary\taccept\tstance\tsource\n"
+        "1\tExperience Replay\treplay\treplay\tuses\tsome/list: rehearsal\n",
+        encoding="utf-8",
+    )
+    assert_clean_error(run("--eval", labels), 1, "listing.txt: cannot read the listing")
+    result = run("--eval", labels, "--listing", listing)
+    assert result.exit_code == 0, result.output
+    assert "primary-type accuracy  100.0%  (1/1)" in result.output
+    assert "  some/list: type 1/1 (100.0%)" in result.output
+
+
+def test_review_lists_papers_weakest_first_with_evidence(tmp_path: Path) -> None:
+    papers = tmp_path / "papers"
+    write_record(papers, "sure2024", "Experience Replay", "We keep an experience replay buffer.")
+    write_record(papers, "vague2024", "A Continual Learner", "We keep a memory for later tasks.")
+    result = run("--review", papers)
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    heads = [line for line in lines if not line.startswith(" ")]
+    assert [head.split(" ", 2)[1] for head in heads] == ["vague2024", "sure2024"]
+    first, second = (float(head.split(" ", 1)[0]) for head in heads)
+    assert first < second
+    assert '     replay: "Experience Replay" in: Experience Replay' in lines
+    assert any(line.startswith("     why none: ") for line in lines)
+    as_json = json.loads(run("--review", papers, "--format", "json").output)
+    assert [paper["id"] for paper in as_json] == ["vague2024", "sure2024"]
+    assert as_json[0]["type_confidence"] < as_json[1]["type_confidence"]
+
+
+def test_review_without_source_reviews_the_records_folder(tmp_path: Path) -> None:
+    papers = tmp_path / "papers"
+    write_record(papers, "only2024", "Experience Replay", "We keep an experience replay buffer.")
+    result = run("--review", "--papers", papers)
+    assert result.exit_code == 0, result.output
+    assert " only2024 | replay | uses |" in result.output
+    assert_clean_error(run("--review", "--papers", tmp_path / "nope"), 1, "no such")
+    assert_clean_error(
+        run("--review", "--eval", SEED_LABELS), 2, "--review lists a listing or records"
+    )

@@ -26,6 +26,8 @@ CSV_COLUMNS = (
     "stance",
     "domains",
     "tagged_by",
+    "type_confidence",
+    "stance_confidence",
     "added",
 )
 # A spreadsheet runs a cell starting with one of these as a formula (CSV injection).
@@ -55,6 +57,9 @@ def entry_record(entry: Entry) -> dict[str, Any]:
             for ev in tagging.evidence
         ],
         "tagged_by": tagging.tagged_by,
+        # How sure the rules are (1.0 where a curator decided): sort by it to review.
+        "type_confidence": tagging.type_confidence,
+        "stance_confidence": tagging.stance_confidence,
     }
 
 

@@ -86,19 +86,10 @@ def _kind(line: str) -> str:
     return "garbage"
 
 
-def parse_listing(text: str, source: str = "<listing>") -> ListingResult:
-    """Parse a scraped listing; never raises for bad content, reports it instead."""
-    entries: list[ListingEntry] = []
-    problems: list[Problem] = []
-    junk = 0
-    pending: tuple[int, str] | None = None  # a title waiting for its abstract
-
-    def orphan_title() -> None:
-        if pending is not None:
-            problems.append(
-                Problem(source, pending[0], "abstract", f"title {pending[1]!r} has no abstract")
-            )
-
+def _content_lines(text: str) -> tuple[list[tuple[int, str, str]], int]:
+    """(line number, cleaned line, its kind) of every line that is not blank or junk, and
+    the number of junk lines dropped."""
+    lines, junk = [], 0
     for number, raw in enumerate(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"), 1):
         line = raw.strip().lstrip("\ufeff")
         if not line:
@@ -107,22 +98,48 @@ def parse_listing(text: str, source: str = "<listing>") -> ListingResult:
             junk += 1
             continue
         line = JUNK_PREFIX.sub("", line)
-        kind = _kind(line)
-        if kind == "title" and pending is None:
-            pending = (number, clean_latex(line))
-        elif kind == "title":
-            # Two titles in a row: the first lost its abstract.
-            orphan_title()
-            pending = (number, clean_latex(line))
-        elif kind == "abstract" and pending is not None:
+        lines.append((number, line, _kind(line)))
+    return lines, junk
+
+
+def _is_abstract(kind: str, following: str | None) -> bool:
+    """Is a line of ``kind`` that comes right after a title that title's abstract?
+
+    Lines alternate, so it is, unless it is garbage, or it is shaped like a title and the
+    line after it is shaped like an abstract: then this title's abstract is missing and the
+    line starts the next paper. Shape (length, sentences) only recovers from a missing
+    line; a one-sentence abstract that a title follows is read as the abstract it is."""
+    if kind == "abstract":
+        return True
+    return kind == "title" and following != "abstract"
+
+
+def parse_listing(text: str, source: str = "<listing>") -> ListingResult:
+    """Parse a scraped listing; never raises for bad content, reports it instead."""
+    entries: list[ListingEntry] = []
+    problems: list[Problem] = []
+    pending: tuple[int, str] | None = None  # a title waiting for its abstract
+    lines, junk = _content_lines(text)
+    for index, (number, line, kind) in enumerate(lines):
+        following = lines[index + 1][2] if index + 1 < len(lines) else None
+        if pending is not None and _is_abstract(kind, following):
             abstract = clean_latex(line)
             entries.append(ListingEntry(pending[1], abstract, extract_urls(abstract), pending[0]))
             pending = None
+        elif kind == "title":
+            if pending is not None:  # two titles in a row: the first lost its abstract
+                problems.append(_orphan(source, pending))
+            pending = (number, clean_latex(line))
         elif kind == "abstract":
             problems.append(
                 Problem(source, number, "title", f"abstract without a title: {line[:60]!r}...")
             )
         else:
             problems.append(Problem(source, number, "", f"cannot parse this line: {line[:60]!r}"))
-    orphan_title()
+    if pending is not None:
+        problems.append(_orphan(source, pending))
     return ListingResult(source, tuple(entries), tuple(problems), junk)
+
+
+def _orphan(source: str, pending: tuple[int, str]) -> Problem:
+    return Problem(source, pending[0], "abstract", f"title {pending[1]!r} has no abstract")

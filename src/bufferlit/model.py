@@ -142,6 +142,17 @@ class Tagging:
     evidence: tuple[Evidence, ...] = ()
     tagged_by: Literal["auto", "curated"] = "auto"
     """``auto`` (rules) or ``curated`` (the record's curated fields won)."""
+    type_confidence: float = 1.0
+    """How sure the rules are of the primary type, in [0, 1] (1.0 when curated)."""
+    stance_confidence: float = 1.0
+    """How sure the rules are of the stance, in [0, 1] (1.0 when curated)."""
+    reason: str = ""
+    """Why, in words: for ``none``, the other sense of the word or "no storage named"."""
+
+    @property
+    def confidence(self) -> float:
+        """The weaker of the two: what a curator reviewing weakest-first sorts by."""
+        return min(self.type_confidence, self.stance_confidence)
 
     @property
     def buffer_type(self) -> BufferType:

@@ -49,8 +49,43 @@ def tagging_dict(tagging: Tagging) -> dict[str, Any]:
         "stance": tagging.stance.value,
         "domains": list(tagging.domains),
         "tagged_by": tagging.tagged_by,
+        "type_confidence": tagging.type_confidence,
+        "stance_confidence": tagging.stance_confidence,
+        "reason": tagging.reason,
         "evidence": evidence_list(tagging.evidence),
     }
+
+
+def review_lines(name: str, tagging: Tagging) -> list[str]:
+    """One paper for ``--review``: its line, its confidence, then each evidence sentence."""
+    lines = [
+        f"{tagging.confidence:.2f} {format_line(name, tagging)}",
+        f"     confidence: type {tagging.type_confidence:.2f},"
+        f" stance {tagging.stance_confidence:.2f}",
+    ]
+    for evidence in tagging.evidence:
+        lines.append(
+            f'     {evidence.buffer_type.value}: "{evidence.phrase}" in: {evidence.sentence}'
+        )
+    if tagging.reason:
+        lines.append(f"     why none: {tagging.reason}")
+    return lines
+
+
+def _print(
+    rows: list[tuple[str, dict[str, Any], Tagging]], output_format: str, review: bool
+) -> None:
+    """Rows of (name, identifying fields, tagging); for review, weakest first (stable)."""
+    if review:
+        rows = sorted(rows, key=lambda row: row[2].confidence)
+    if output_format == "json":
+        _dump([{**fields, **tagging_dict(tagging)} for _, fields, tagging in rows])
+    elif review:
+        for name, _, tagging in rows:
+            click.echo("\n".join(review_lines(name, tagging)))
+    else:
+        for name, _, tagging in rows:
+            click.echo(format_line(name, tagging))
 
 
 def _short(title: str) -> str:
@@ -61,7 +96,7 @@ def _dump(data: Any) -> None:
     click.echo(json.dumps(data, indent=2, ensure_ascii=False))
 
 
-def _tag_listing(path: Path, output_format: str) -> int:
+def _tag_listing(path: Path, output_format: str, review: bool) -> int:
     from bufferlit.listing import parse_listing
     from bufferlit.tagger.engine import tag_text
 
@@ -74,12 +109,15 @@ def _tag_listing(path: Path, output_format: str) -> int:
         click.echo(str(problem), err=True)
     if not result.entries:
         raise BufferlitError(f"{path}: no papers found (expected title and abstract lines)")
-    rows = [(entry, tag_text(entry.title, entry.abstract)) for entry in result.entries]
-    if output_format == "json":
-        _dump([{"line": e.line, "title": e.title, **tagging_dict(t)} for e, t in rows])
-    else:
-        for entry, tagging in rows:
-            click.echo(format_line(f"line {entry.line}: {_short(entry.title)}", tagging))
+    rows = [
+        (
+            f"line {entry.line}: {_short(entry.title)}",
+            {"line": entry.line, "title": entry.title},
+            tag_text(entry.title, entry.abstract),
+        )
+        for entry in result.entries
+    ]
+    _print(rows, output_format, review)
     return 1 if result.problems else 0
 
 
@@ -91,17 +129,12 @@ def _load_papers(papers_dir: Path) -> list[Any]:
     return load_papers(papers_dir)
 
 
-def _tag_records(papers_dir: Path, output_format: str) -> int:
+def _tag_records(papers_dir: Path, output_format: str, review: bool) -> int:
     from bufferlit.tagger.engine import tag_papers
 
     entries = tag_papers(_load_papers(papers_dir))
-    if output_format == "json":
-        _dump(
-            [{"id": e.paper.id, "title": e.paper.title, **tagging_dict(e.tagging)} for e in entries]
-        )
-    else:
-        for entry in entries:
-            click.echo(format_line(entry.paper.id, entry.tagging))
+    rows = [(e.paper.id, {"id": e.paper.id, "title": e.paper.title}, e.tagging) for e in entries]
+    _print(rows, output_format, review)
     return 0
 
 
@@ -139,10 +172,12 @@ def _check(papers_dir: Path, output_format: str) -> int:
     return 1 if any(not d.explained for d in found) else 0
 
 
-def _evaluate(labels_path: Path, output_format: str) -> int:
-    from bufferlit.tagger.evaluate import evaluate, format_report, load_labels
+def _evaluate(labels_path: Path, listing: Path | None, output_format: str) -> int:
+    from bufferlit.tagger.evaluate import evaluate, load_labels_file
+    from bufferlit.tagger.report import format_report
 
-    report = evaluate(load_labels(labels_path), str(labels_path))
+    labels = load_labels_file(labels_path, listing)
+    report = evaluate(labels, str(labels_path), leave_lists_out=True)
     if output_format == "json":
         _dump(report.to_dict())
     else:
@@ -161,7 +196,18 @@ def _evaluate(labels_path: Path, output_format: str) -> int:
     "--eval",
     "labels",
     type=click.Path(path_type=Path, exists=True, dir_okay=False),
-    help="Measure the rules against a YAML file of hand-labelled papers.",
+    help="Measure the rules against labelled papers: a YAML labels file, or a TSV of labels "
+    "for a listing (real-dev's labels.tsv).",
+)
+@click.option(
+    "--listing",
+    type=click.Path(path_type=Path, exists=True, dir_okay=False),
+    help="The listing a TSV of labels (--eval) describes; default: listing.txt beside it.",
+)
+@click.option(
+    "--review",
+    is_flag=True,
+    help="List papers weakest first (lowest confidence), each with its evidence sentences.",
 )
 @click.option(
     "--papers",
@@ -180,34 +226,51 @@ def _evaluate(labels_path: Path, output_format: str) -> int:
     help="Output format.",
 )
 def tag_command(
-    source: Path | None, check: bool, labels: Path | None, papers_dir: Path, output_format: str
+    source: Path | None,
+    check: bool,
+    labels: Path | None,
+    listing: Path | None,
+    review: bool,
+    papers_dir: Path,
+    output_format: str,
 ) -> None:
     """Tag papers with buffer types, stance and domains, with the sentence that says so.
 
     SOURCE is a scraped listing (title line, abstract line) or a folder of records; for
     records, curated buffer_types/stance/domains win over the rules. Writes nothing. Each
-    text line reads: paper | types | stance | domains | evidence phrase.
+    text line reads: paper | types | stance | domains | evidence phrase. With --review,
+    papers come weakest first (confidence, in [0, 1], first on the line) with every
+    evidence sentence, so a curator looks where it matters; without SOURCE it reviews
+    the records of --papers.
 
     \b
     Examples:
         bufferlit tag data/seed-listing.txt
         bufferlit tag papers --format json
+        bufferlit tag --review
         bufferlit tag --check --papers papers
         bufferlit tag --eval tests/data/labels-seed.yaml
+        bufferlit tag --eval tests/data/real-dev/labels.tsv
     """
+    if review and source is None and not (check or labels):
+        source = papers_dir
     modes = sum([source is not None, check, labels is not None])
     if modes != 1:
         raise click.UsageError("give exactly one of SOURCE, --check or --eval")
+    if review and source is None:
+        raise click.UsageError("--review lists a listing or records: not with --check or --eval")
     if labels is not None:
-        code = _evaluate(labels, output_format)
+        code = _evaluate(labels, listing, output_format)
     elif check:
         code = _check(papers_dir, output_format)
     else:
         assert source is not None
+        if not source.exists():
+            raise BufferlitError(f"{source}: no such listing or folder of records")
         code = (
-            _tag_records(source, output_format)
+            _tag_records(source, output_format, review)
             if source.is_dir()
-            else _tag_listing(source, output_format)
+            else _tag_listing(source, output_format, review)
         )
     if code:
         raise SystemExit(code)

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from bufferlit.model import BufferType
+from bufferlit.tagger.sources import AICHIP, ASV_LIST, MEMSAFETY_LIST
 
 REPLAY = BufferType.REPLAY
 KV = BufferType.KV_CONTEXT
@@ -83,6 +84,8 @@ class Term:
     patterns: tuple[str, ...]
     suggests: BufferType | Literal["domain"] | None = "domain"
     """The buffer type it suggests; ``"domain"`` (default) means the domain's ``SUGGESTS``."""
+    informed_by: tuple[str, ...] = ()
+    """The real-dev lists whose tuning rows this term was added for (see rules.py)."""
 
     @property
     def pattern(self) -> str:
@@ -208,6 +211,10 @@ TERMS: list[Term] = [
     Term("hardware", 1, patterns=(
         r"hardware", r"chips?", r"energy", r"cores?", r"multicore", r"bank",
     )),
+    Term("hardware", 2, informed_by=(AICHIP,), patterns=(
+        r"micro ?architectur\w*", r"rtl", r"isa", r"instruction set\w*", r"memristive",
+        r"in situ computing", r"datapaths?", r"multipliers?", r"accumulators?",
+    )),
     Term("gpu-systems", 3, patterns=(
         r"gpus?", r"cuda", r"offload\w*", r"ssds?", r"pinned", r"multi gpu", r"file systems?",
         r"flash", r"pcie", r"nvme", r"triton", r"tensor cores?", r"thread blocks?",
@@ -240,6 +247,13 @@ TERMS: list[Term] = [
     )),
     Term("security", 1, patterns=(
         r"attacks?", r"attackers?", r"crash\w*",
+    )),
+    Term("security", 3, informed_by=(ASV_LIST,), patterns=(
+        r"spoof\w*", r"anti spoofing", r"countermeasures?",
+    )),
+    Term("security", 2, informed_by=(MEMSAFETY_LIST,), patterns=(
+        r"pointers?", r"use after free", r"dangling", r"bounds? check\w*", r"sanitiz\w*",
+        r"memory objects?", r"temporal safety", r"spatial safety",
     )),
     Term("neuroscience", 3, patterns=(
         r"brain", r"neuroscience", r"cognitive", r"cognition", r"hippocamp\w*", r"spiking",

@@ -11,9 +11,9 @@ How a text is tagged, in order:
    type that the field terms and typed phrases around it suggest most: those in its own
    sentence count ``SENTENCE_FACTOR`` times. A generic phrase with nothing around it is
    dropped: we cannot tell what kind of buffer it is.
-3. Every type scoring at least ``MIN_TYPE_SCORE`` applies, best first; lesser ones must also
-   reach ``SECONDARY_RATIO`` of the best. No type => ``none`` (so one passing mention of a
-   "memory buffer" does not make a paper a buffer paper).
+3. Every type scoring at least ``MIN_TYPE_SCORE`` (analysis.py) applies, best first; lesser
+   ones must also reach ``SECONDARY_RATIO`` of the best. No type => ``none`` (so one passing
+   mention of a "memory buffer" does not make a paper a buffer paper).
 4. Stance is ``avoids`` when an avoids phrase (rehearsal-free, without a memory buffer, ...)
    is evidence for the primary type, except that a phrase saying only that no real data is
    stored (``stores_nothing``) yields to generative replay (``synthetic``) in its sentence,
@@ -22,16 +22,18 @@ How a text is tagged, in order:
    facet only means something for a real buffer type.
 5. Evidence: for each type, its strongest match (an avoids match first when the stance is
    avoids), with the sentence, the phrase exactly as written and its offset in the sentence.
-6. Domains: the terms (and phrases with a ``domain``) vote, title votes doubled."""
+6. Domains: the terms (and phrases with a ``domain``) vote, title votes doubled.
+
+Steps 3-5, the confidence and the reason for a ``none`` are decided in analysis.py; this
+module scans and scores."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import NamedTuple
 
-from bufferlit.model import BufferType, Entry, Evidence, Paper, Stance, Tagging
+from bufferlit.model import BufferType, Entry, Paper, Tagging
+from bufferlit.tagger.analysis import Analysis, Hit
 from bufferlit.tagger.domains import (
     DOMAIN_RATIO,
     DOMAINS,
@@ -47,11 +49,17 @@ from bufferlit.tagger.rules import PHRASES, Phrase
 TITLE_FACTOR = 2.0
 CONTRIBUTION_FACTOR = 2.0
 SENTENCE_FACTOR = 3.0
-MIN_TYPE_SCORE = 2.0
-SECONDARY_RATIO = 0.5
-
 _TYPES: tuple[BufferType, ...] = tuple(BufferType)
-BUFFER_TYPES: tuple[BufferType, ...] = tuple(t for t in _TYPES if t is not BufferType.NONE)
+# One scanned field (title or abstract): text, scan copy, weight factor, sentence spans,
+# (sentence, type) -> field-term weight, and phrase matches (rule, start, end, sentence).
+_Field = tuple[
+    str,
+    str,
+    float,
+    list[tuple[int, int]],
+    dict[tuple[int, BufferType], float],
+    list[tuple[int, int, int, int]],
+]
 _ORDER = {buffer_type: index for index, buffer_type in enumerate(BufferType)}
 
 # A sentence ends at . ! or ? followed by space and a capital, digit, quote or bracket;
@@ -62,6 +70,14 @@ _CONTRIBUTION = re.compile(
     r"[^a-z0-9_](?:we|this (?:paper|work)|our (?:work|method|approach|framework))\s+"
     r"(?:\w+\s+){0,2}?(?:propos|introduc|present|design|develop)"
 )
+# A sentence about other people's methods: "EWC and SI work without episodic memory" says
+# nothing of this paper's stance, unless the sentence also speaks of our own work.
+_OTHERS = re.compile(
+    r"[^a-z0-9_](?:(?:existing|previous|prior|other|recent|traditional|conventional|competing|"
+    r"many|most|some) (?:[\w-]+\s+)?(?:methods?|approaches|works?|techniques|baselines?|models|"
+    r"solutions|studies|strategies)|baselines?|unlike|in contrast to|such as)[^a-z0-9_]"
+)
+_OURS = re.compile(r"[^a-z0-9_](?:we|our|ours|this (?:paper|work))[^a-z0-9_]")
 # "MoViNets: Mobile Video Networks ..." names its system; sentences naming it are about it.
 _SYSTEM_NAME = re.compile(r"^\s*([^:]{2,60}?)\s*:\s")
 _ACRONYM = re.compile(r"\(([A-Z][\w-]{1,15})\)$")
@@ -88,95 +104,6 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
         start = gap.end()
     spans.append((start, len(text.rstrip())))
     return spans
-
-
-class Hit(NamedTuple):
-    """One phrase match, with the type it counts for and how much.
-
-    A named tuple, not a frozen dataclass: there is one per match, so creating it is hot.
-    """
-
-    type: BufferType
-    score: float
-    avoids: bool
-    rule: Phrase
-    order: int
-    """Position of ``rule`` in the rule list: earlier rules are the more specific ones."""
-    sentence: str
-    phrase: str
-    """The phrase as written in ``sentence``."""
-    start: int
-    """Offset of ``phrase`` in ``sentence``."""
-    own: bool
-    """In the title or in a sentence presenting the paper's own work."""
-    title: bool
-
-    @property
-    def evidence(self) -> Evidence:
-        return Evidence(self.type, self.sentence, self.phrase, self.start)
-
-
-@dataclass(frozen=True)
-class Analysis:
-    """Everything the rules found in one text; ``tagging`` turns it into labels."""
-
-    hits: tuple[Hit, ...]
-    scores: Mapping[BufferType, float]
-    domains: tuple[str, ...]
-
-    @property
-    def buffer_types(self) -> tuple[BufferType, ...]:
-        ranked = sorted(
-            (t for t in BUFFER_TYPES if self.scores.get(t, 0.0) >= MIN_TYPE_SCORE),
-            key=lambda t: (-self.scores[t], _ORDER[t]),
-        )
-        if not ranked:
-            return (BufferType.NONE,)
-        best = self.scores[ranked[0]]
-        return (ranked[0], *(t for t in ranked[1:] if self.scores[t] >= SECONDARY_RATIO * best))
-
-    def stance_for(self, buffer_type: BufferType) -> Stance:
-        if buffer_type is BufferType.NONE:
-            return Stance.USES
-        hits = [hit for hit in self.hits if hit.type is buffer_type]
-        # Buffers the paper uses all the same: generative replay in the title, its own work
-        # or the same sentence ("without storing old images, we replay generated ones"), or a
-        # specific phrase in the title ("Experience Replay for ..." that says "fine-tuning
-        # without replaying old samples forgets").
-        used = [
-            hit
-            for hit in hits
-            if not hit.avoids
-            and hit.rule.weight >= 2
-            and (hit.title or (hit.rule.synthetic and hit.own))
-        ]
-        same_sentence = {hit.sentence for hit in hits if hit.rule.synthetic}
-        for hit in hits:
-            if not hit.avoids:
-                continue
-            if hit.rule.stores_nothing and (used or hit.sentence in same_sentence):
-                continue
-            return Stance.AVOIDS
-        return Stance.USES
-
-    def evidence_for(self, types: Iterable[BufferType], stance: Stance) -> tuple[Evidence, ...]:
-        """The strongest match of each type that has one (the avoids match, if avoiding)."""
-        found = []
-        for position, buffer_type in enumerate(types):
-            hits = [hit for hit in self.hits if hit.type is buffer_type]
-            if not hits:
-                continue
-            avoiding = position == 0 and stance is Stance.AVOIDS
-            # Ties go to the more specific (earlier) rule, then to the earliest match:
-            # max() keeps the first of equals, and hits are in text order, title first.
-            best = max(hits, key=lambda hit: (avoiding and hit.avoids, hit.score, -hit.order))
-            found.append(best.evidence)
-        return tuple(found)
-
-    def tagging(self) -> Tagging:
-        types = self.buffer_types
-        stance = self.stance_for(types[0])
-        return Tagging(types, stance, self.domains, self.evidence_for(types, stance), "auto")
 
 
 class Tagger:
@@ -211,7 +138,7 @@ class Tagger:
         doc_context = dict.fromkeys(_TYPES, 0.0)  # what the field terms suggest overall
         domain_scores: dict[str, float] = {}
         facts, regex = self._group_facts, self._vocabulary.regex
-        fields = []
+        fields: list[_Field] = []
         for text, factor in ((title, TITLE_FACTOR), (abstract, 1.0)):
             spans = sentence_spans(text)
             ends = [end for _, end in spans]
@@ -235,32 +162,54 @@ class Tagger:
                     context[key] = context.get(key, 0.0) + weight
             fields.append((text, scanned, factor, spans, context, phrases))
 
-        hits = []
+        hits: list[Hit] = []
         scores = dict.fromkeys(_TYPES, 0.0)
-        for text, scanned, factor, spans, context, phrases in fields:
-            contribution: dict[int, bool] = {}  # sentence -> is it about the paper's own work
-            for order, phrase_start, phrase_end, sentence in phrases:
-                rule = self.phrases[order]
-                buffer_type = rule.type or _resolve(sentence, context, doc_context)
-                if buffer_type is None:
-                    continue  # a generic buffer word with no context: cannot tell its kind
-                start, end = spans[sentence]
-                sentence_text = text[start:end]
-                weight = rule.weight * factor
-                in_title = own = factor != 1.0
-                if not own:
-                    if sentence not in contribution:
-                        # scanned[start] is the character before the sentence (a separator).
-                        about = scanned[start : end + 1]
-                        contribution[sentence] = _is_contribution(sentence_text, about, name)
-                    if contribution[sentence]:
-                        weight *= CONTRIBUTION_FACTOR
-                        own = True
-                scores[buffer_type] += weight
-                phrase = text[phrase_start:phrase_end]  # as written, not lowercased
-                where = (sentence_text, phrase, phrase_start - start, own, in_title)
-                hits.append(Hit(buffer_type, weight, rule.avoids, rule, order, *where))
-        return Analysis(tuple(hits), scores, _choose_domains(domain_scores))
+        unresolved = sum(self._score(field, name, doc_context, scores, hits) for field in fields)
+        domains = _choose_domains(domain_scores)
+        return Analysis(tuple(hits), scores, domains, unresolved, doc_context)
+
+    def _score(
+        self,
+        field: _Field,
+        name: str,
+        doc_context: Mapping[BufferType, float],
+        scores: dict[BufferType, float],
+        hits: list[Hit],
+    ) -> int:
+        """Score one field's phrase matches into ``scores`` and ``hits``; returns how many
+        generic words nothing around them explained."""
+        text, scanned, factor, spans, context, phrases = field
+        unresolved = 0
+        contribution: dict[int, bool] = {}  # sentence -> is it about the paper's own work
+        resolved: dict[int, BufferType | None] = {}  # sentence -> what a generic word is
+        for order, phrase_start, phrase_end, sentence in phrases:
+            rule = self.phrases[order]
+            buffer_type = rule.type
+            if buffer_type is None:
+                if sentence not in resolved:
+                    resolved[sentence] = _resolve(sentence, context, doc_context)
+                buffer_type = resolved[sentence]
+            if buffer_type is None:
+                unresolved += 1
+                continue  # a generic buffer word with no context: cannot tell its kind
+            start, end = spans[sentence]
+            sentence_text = text[start:end]
+            weight = rule.weight * factor
+            in_title = own = factor != 1.0
+            if not own:
+                if sentence not in contribution:
+                    # scanned[start] is the character before the sentence (a separator).
+                    about = scanned[start : end + 1]
+                    contribution[sentence] = _is_contribution(sentence_text, about, name)
+                if contribution[sentence]:
+                    weight *= CONTRIBUTION_FACTOR
+                    own = True
+            scores[buffer_type] += weight
+            phrase = text[phrase_start:phrase_end]  # as written, not lowercased
+            others = rule.avoids and not own and _about_others(scanned[start : end + 1])
+            where = (sentence_text, phrase, phrase_start - start, own, in_title, others)
+            hits.append(Hit(buffer_type, weight, rule.avoids, rule, order, *where))
+        return unresolved
 
     def tag_text(self, title: str, abstract: str) -> Tagging:
         return self.analyse(title, abstract).tagging()
@@ -272,8 +221,18 @@ class Tagger:
         stance = paper.stance or analysis.stance_for(types[0])
         domains = paper.domains or analysis.domains
         evidence = analysis.evidence_for(types, stance)
+        # A curated value is as sure as it gets; the rules' confidence covers the rest.
+        type_confidence = 1.0 if paper.buffer_types else analysis.type_confidence(types[0])
+        stance_confidence = 1.0 if paper.stance else analysis.stance_confidence(types[0], stance)
         return Tagging(
-            types, stance, domains, evidence, "curated" if paper.buffer_types else "auto"
+            types,
+            stance,
+            domains,
+            evidence,
+            "curated" if paper.buffer_types else "auto",
+            round(type_confidence, 3),
+            round(stance_confidence, 3),
+            analysis.reason(types[0]),
         )
 
 
@@ -297,6 +256,11 @@ def _resolve(
 def _is_contribution(sentence: str, scanned: str, name: str) -> bool:
     """Does the sentence present the paper's own work? ``scanned``: its scan_text slice."""
     return bool(_CONTRIBUTION.search(scanned)) or bool(name and name in sentence)
+
+
+def _about_others(scanned: str) -> bool:
+    """Does the sentence (its scan_text slice) describe other methods and not ours?"""
+    return bool(_OTHERS.search(scanned)) and not _OURS.search(scanned)
 
 
 def _choose_domains(scores: Mapping[str, float]) -> tuple[str, ...]:

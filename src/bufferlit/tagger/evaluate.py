@@ -1,114 +1,35 @@
 """Measure the tagger against hand labels (``bufferlit tag --eval LABELS``).
 
-A labels file is a YAML list of items, each self-contained::
-
-    - id: seed-15
-      title: "Reflexion: Language Agents with Verbal Reinforcement Learning"
-      abstract: Large language models ...
-      type: kv-context            # the primary buffer type a careful reader would pick
-      alternatives: [replay]      # other primary types that are also defensible
-      stance: uses
-      domains: [llm-agents]       # optional
-      reason: episodic memory buffer of reflections fed back into the prompt
-
-An item counts as correct when the tagger's primary type is ``type`` or one of
-``alternatives``. For the per-type figures and the confusion matrix, an item whose
-prediction is an accepted alternative counts under that alternative.
+labels.py reads the labels; this module tags every labelled text and computes the figures
+(per part, per list, leave-one-list-out, per type, confusion, calibration); report.py
+prints them.
 """
 
 from __future__ import annotations
 
+import math
+import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
-import yaml
-
-from bufferlit.errors import BufferlitError
 from bufferlit.model import BufferType, Stance, Tagging
+from bufferlit.tagger.domains import TERMS
 from bufferlit.tagger.engine import DEFAULT_TAGGER, Tagger
+from bufferlit.tagger.labels import Label, load_labels, load_labels_file
+from bufferlit.tagger.rules import PHRASES
 
-_E = TypeVar("_E", BufferType, Stance)
-
-LABEL_FIELDS = ("id", "title", "abstract", "type", "alternatives", "stance", "domains", "reason")
-
-
-@dataclass(frozen=True)
-class Label:
-    id: str
-    title: str
-    abstract: str
-    type: BufferType
-    alternatives: tuple[BufferType, ...] = ()
-    stance: Stance = Stance.USES
-    domains: tuple[str, ...] = ()
-    reason: str = ""
-
-    @property
-    def accepted(self) -> tuple[BufferType, ...]:
-        return (self.type, *self.alternatives)
-
-
-def load_labels(path: Path) -> list[Label]:
-    """Read and validate a labels file; every problem is reported, then one error raised."""
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as error:
-        raise BufferlitError(f"{path}: cannot read the labels file: {error}") from None
-    except yaml.YAMLError as error:
-        raise BufferlitError(f"{path}: not valid YAML: {error}") from None
-    if not isinstance(data, list) or not data:
-        raise BufferlitError(f"{path}: expected a non-empty YAML list of labelled items")
-    labels, problems = [], []
-    for number, item in enumerate(data, 1):
-        try:
-            labels.append(_label(item, number))
-        except ValueError as error:
-            problems.append(f"{path}: item {number}: {error}")
-    if problems:
-        raise BufferlitError("\n".join(problems))
-    return labels
-
-
-def _label(item: Any, number: int) -> Label:
-    if not isinstance(item, dict):
-        raise ValueError("expected a mapping with title, abstract, type, stance")
-    unknown = sorted(set(item) - set(LABEL_FIELDS))
-    if unknown:
-        raise ValueError(f"unknown field(s) {', '.join(map(str, unknown))}")
-    for field in ("title", "abstract", "type"):
-        if not isinstance(item.get(field), str) or not item[field].strip():
-            raise ValueError(f"{field}: required text is missing")
-    alternatives = item.get("alternatives") or []
-    domains = item.get("domains") or []
-    if not isinstance(alternatives, list) or not isinstance(domains, list):
-        raise ValueError("alternatives and domains must be lists")
-    return Label(
-        id=str(item.get("id") or f"item-{number}"),
-        title=item["title"].strip(),
-        abstract=item["abstract"].strip(),
-        type=_enum(BufferType, item["type"], "type"),
-        alternatives=tuple(_enum(BufferType, value, "alternatives") for value in alternatives),
-        stance=_enum(Stance, item.get("stance", "uses"), "stance"),
-        domains=tuple(str(domain) for domain in domains),
-        reason=str(item.get("reason") or ""),
-    )
-
-
-def _enum(kind: type[_E], value: Any, field: str) -> _E:
-    try:
-        return kind(value)
-    except ValueError:
-        choices = ", ".join(member.value for member in kind)
-        raise ValueError(f"{field}: {value!r} is not one of {choices}") from None
+# Readers of labels, long imported from here.
+__all__ = ["Label", "Report", "evaluate", "load_labels", "load_labels_file", "tagger_without"]
 
 
 @dataclass(frozen=True)
 class Outcome:
     label: Label
     tagging: Tagging
+    baseline: BufferType = BufferType.NONE
+    """What the naive keyword count says (``keyword_baseline``), for comparison."""
 
     @property
     def predicted(self) -> BufferType:
@@ -116,7 +37,12 @@ class Outcome:
 
     @property
     def correct(self) -> bool:
-        return self.predicted in self.label.accepted
+        return self.label.ingested and self.predicted in self.label.accepted
+
+    @property
+    def strict(self) -> bool:
+        """Right on a label with a single acceptable type (None when it has several)."""
+        return self.correct and len(self.label.accepted) == 1
 
     @property
     def expected(self) -> BufferType:
@@ -125,47 +51,153 @@ class Outcome:
 
     @property
     def stance_correct(self) -> bool:
-        return self.tagging.stance is self.label.stance
+        if not self.label.stance_decided or self.label.type is BufferType.NONE:
+            return True  # not scored: the labels accept either, or none's stance is a convention
+        return self.label.ingested and self.tagging.stance is self.label.stance
+
+    @property
+    def false_avoids(self) -> bool:
+        """Tagged ``avoids`` where the labels say the paper uses its buffer."""
+        label = self.label
+        uses = label.stance_decided and label.stance is Stance.USES
+        return uses and self.tagging.stance is Stance.AVOIDS
+
+    @property
+    def missed(self) -> bool:
+        """A wrong primary type, a wrong stance or a false avoids: what a curator must fix."""
+        return not (self.correct and self.stance_correct) or self.false_avoids
 
 
-def _ratio(hits: int, total: int) -> float | None:
+# The naive baseline the issue measured: count four keyword families, take the largest.
+_KEYWORDS = (
+    (BufferType.REPLAY, re.compile(r"replay|rehears|exemplar")),
+    (BufferType.KV_CONTEXT, re.compile(r"\bkv\b|context|prompt")),
+    (BufferType.HARDWARE, re.compile(r"on-chip|sram|gpu|dram")),
+    (BufferType.STREAMING, re.compile(r"stream|video|frame")),
+)
+
+
+def keyword_baseline(title: str, abstract: str) -> BufferType:
+    """A naive keyword count (ties to the first family; ``none`` when nothing is found)."""
+    text = f"{title} {abstract}".lower()
+    counts = [(len(pattern.findall(text)), buffer_type) for buffer_type, pattern in _KEYWORDS]
+    best = max(counts, key=lambda count: count[0])
+    return best[1] if best[0] else BufferType.NONE
+
+
+def ratio(hits: int, total: int) -> float | None:
     return hits / total if total else None
+
+
+@dataclass(frozen=True)
+class Figures:
+    """The issue's figures for one group of outcomes (a whole set, one list, one part)."""
+
+    items: int
+    correct: int
+    single: int
+    """Rows with a single acceptable type."""
+    single_right: int
+    avoids: int
+    """Rows labelled ``avoids``."""
+    avoids_found: int
+    false_avoids: int
+    tagged_none: int
+    none_acceptable: int
+    baseline_correct: int
+    lost: int
+    """Rows whose paper the listing reader lost."""
+
+    @classmethod
+    def of(cls, outcomes: Sequence[Outcome]) -> Figures:
+        avoiding = [
+            o for o in outcomes if o.label.stance_decided and o.label.stance is Stance.AVOIDS
+        ]
+        nones = [o for o in outcomes if o.label.ingested and o.predicted is BufferType.NONE]
+        return cls(
+            items=len(outcomes),
+            correct=sum(o.correct for o in outcomes),
+            single=sum(len(o.label.accepted) == 1 for o in outcomes),
+            single_right=sum(o.strict for o in outcomes),
+            avoids=len(avoiding),
+            avoids_found=sum(
+                o.tagging.stance is Stance.AVOIDS for o in avoiding if o.label.ingested
+            ),
+            false_avoids=sum(o.false_avoids for o in outcomes),
+            tagged_none=len(nones),
+            none_acceptable=sum(o.correct for o in nones),
+            baseline_correct=sum(
+                o.label.ingested and o.baseline in o.label.accepted for o in outcomes
+            ),
+            lost=sum(not o.label.ingested for o in outcomes),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self.__dataclass_fields__}
+
+    def line(self) -> str:
+        return (
+            f"type {self.correct}/{self.items} ({percent(ratio(self.correct, self.items))}), "
+            f"single-type {self.single_right}/{self.single}, "
+            f"avoids {self.avoids_found}/{self.avoids}, false avoids {self.false_avoids}, "
+            f"none acceptable {self.none_acceptable}/{self.tagged_none}, "
+            f"keyword baseline {self.baseline_correct}/{self.items}"
+        )
 
 
 @dataclass(frozen=True)
 class Report:
     source: str
     outcomes: tuple[Outcome, ...]
+    left_out: tuple[tuple[str, Figures], ...] = ()
+    """Leave-one-list-out: each list scored by the rules without those it informed."""
 
     def _count(self, predicate: Any) -> int:
         return sum(1 for outcome in self.outcomes if predicate(outcome))
 
     @property
     def accuracy(self) -> float | None:
-        return _ratio(self._count(lambda o: o.correct), len(self.outcomes))
+        return ratio(self._count(lambda o: o.correct), len(self.outcomes))
 
     @property
     def stance_accuracy(self) -> float | None:
-        return _ratio(self._count(lambda o: o.stance_correct), len(self.outcomes))
+        scored = [o for o in self.outcomes if o.label.stance_decided]
+        return ratio(sum(o.stance_correct for o in scored), len(scored))
 
     @property
     def avoids_recall(self) -> float | None:
         """Of the items labelled ``avoids``, the share the tagger says avoid."""
-        avoiding = [o for o in self.outcomes if o.label.stance is Stance.AVOIDS]
-        return _ratio(sum(o.tagging.stance is Stance.AVOIDS for o in avoiding), len(avoiding))
+        figures = self.figures()
+        return ratio(figures.avoids_found, figures.avoids)
 
     @property
     def none_kept(self) -> float | None:
         """Of the items labelled ``none`` (no alternative), the share tagged ``none``."""
         nones = [o for o in self.outcomes if o.label.accepted == (BufferType.NONE,)]
-        return _ratio(sum(o.predicted is BufferType.NONE for o in nones), len(nones))
+        return ratio(sum(o.correct for o in nones), len(nones))
 
     @property
     def domain_overlap(self) -> float | None:
         """Of the items with labelled domains, the share sharing at least one with the tagger."""
         labelled = [o for o in self.outcomes if o.label.domains]
         shared = sum(bool(set(o.label.domains) & set(o.tagging.domains)) for o in labelled)
-        return _ratio(shared, len(labelled))
+        return ratio(shared, len(labelled))
+
+    def figures(self) -> Figures:
+        return Figures.of(self.outcomes)
+
+    def groups(self, key: Any) -> dict[str, Figures]:
+        """Figures per value of ``key(label)`` (a list, a part), in order of first appearance."""
+        grouped: dict[str, list[Outcome]] = {}
+        for outcome in self.outcomes:
+            grouped.setdefault(key(outcome.label), []).append(outcome)
+        return {name: Figures.of(group) for name, group in grouped.items() if name}
+
+    def per_list(self) -> dict[str, Figures]:
+        return self.groups(lambda label: label.list_name)
+
+    def per_part(self) -> dict[str, Figures]:
+        return self.groups(lambda label: label.part)
 
     def per_type(self) -> dict[BufferType, tuple[float | None, float | None, int]]:
         """Precision, recall and support of each primary type."""
@@ -174,7 +206,7 @@ class Report:
             predicted = self._count(lambda o, t=buffer_type: o.predicted is t)
             support = self._count(lambda o, t=buffer_type: o.expected is t)
             true = self._count(lambda o, t=buffer_type: o.correct and o.predicted is t)
-            result[buffer_type] = (_ratio(true, predicted), _ratio(true, support), support)
+            result[buffer_type] = (ratio(true, predicted), ratio(true, support), support)
         return result
 
     def confusion(self) -> Counter[tuple[BufferType, BufferType]]:
@@ -182,9 +214,33 @@ class Report:
         return Counter((o.expected, o.predicted) for o in self.outcomes)
 
     def misclassified(self) -> list[Outcome]:
-        return [o for o in self.outcomes if not (o.correct and o.stance_correct)]
+        return [o for o in self.outcomes if o.missed]
+
+    def calibration(self, bins: int = 5) -> list[tuple[float, float, int, int]]:
+        """(low, high, items, missed) per band of the paper's confidence (the weaker of
+        type and stance confidence): a meaningful confidence misses less in higher bands."""
+        rows = []
+        for band in range(bins):
+            low, high = band / bins, (band + 1) / bins
+            inside = [
+                o
+                for o in self.outcomes
+                if low <= o.tagging.confidence < high
+                or (band == bins - 1 and o.tagging.confidence >= 1)
+            ]
+            rows.append((low, high, len(inside), sum(o.missed for o in inside)))
+        return rows
+
+    def weakest_share(self, share: float = 0.2) -> tuple[int, int, int]:
+        """(weakest, misses among them, all misses): the ``share`` of papers with the lowest
+        confidence, and how many of the misses they hold."""
+        ranked = sorted(self.outcomes, key=lambda o: o.tagging.confidence)
+        weakest = math.ceil(share * len(ranked))
+        missed = sum(o.missed for o in ranked[:weakest])
+        return weakest, missed, sum(o.missed for o in ranked)
 
     def to_dict(self) -> dict[str, Any]:
+        weakest, weakest_missed, missed = self.weakest_share()
         return {
             "source": self.source,
             "items": len(self.outcomes),
@@ -193,6 +249,10 @@ class Report:
             "avoids_recall": self.avoids_recall,
             "none_kept": self.none_kept,
             "domain_overlap": self.domain_overlap,
+            "figures": self.figures().to_dict(),
+            "per_list": {name: f.to_dict() for name, f in self.per_list().items()},
+            "per_part": {name: f.to_dict() for name, f in self.per_part().items()},
+            "leave_one_list_out": {name: f.to_dict() for name, f in self.left_out},
             "per_type": {
                 t.value: {"precision": p, "recall": r, "support": n}
                 for t, (p, r, n) in self.per_type().items()
@@ -201,64 +261,79 @@ class Report:
                 {"label": label.value, "predicted": predicted.value, "count": count}
                 for (label, predicted), count in sorted(self.confusion().items())
             ],
-            "misclassified": [
-                {
-                    "id": o.label.id,
-                    "title": o.label.title,
-                    "label": o.label.type.value,
-                    "accepted": [t.value for t in o.label.accepted],
-                    "predicted": [t.value for t in o.tagging.buffer_types],
-                    "label_stance": o.label.stance.value,
-                    "predicted_stance": o.tagging.stance.value,
-                }
-                for o in self.misclassified()
+            "calibration": [
+                {"low": low, "high": high, "items": n, "missed": m}
+                for low, high, n, m in self.calibration()
             ],
+            "weakest_20_percent": {
+                "items": weakest,
+                "missed": weakest_missed,
+                "all_missed": missed,
+            },
+            "misclassified": [_miss_dict(o) for o in self.misclassified()],
         }
 
 
-def evaluate(labels: Iterable[Label], source: str = "", tagger: Tagger = DEFAULT_TAGGER) -> Report:
+def _miss_dict(o: Outcome) -> dict[str, Any]:
+    return {
+        "id": o.label.id,
+        "title": o.label.title,
+        "source": o.label.source,
+        "ingested": o.label.ingested,
+        "label": o.label.type.value,
+        "accepted": [t.value for t in o.label.accepted],
+        "predicted": [t.value for t in o.tagging.buffer_types],
+        "label_stance": o.label.stance.value if o.label.stance_decided else "uses,avoids",
+        "predicted_stance": o.tagging.stance.value,
+        "type_confidence": o.tagging.type_confidence,
+        "stance_confidence": o.tagging.stance_confidence,
+        "reason": o.tagging.reason,
+        "evidence": [
+            {"buffer_type": e.buffer_type.value, "phrase": e.phrase, "sentence": e.sentence}
+            for e in o.tagging.evidence
+        ],
+    }
+
+
+def evaluate(
+    labels: Iterable[Label],
+    source: str = "",
+    tagger: Tagger = DEFAULT_TAGGER,
+    leave_lists_out: bool = False,
+) -> Report:
+    """Tag every label's text and compare; ``leave_lists_out`` adds the leave-one-list-out
+    figures for labels that name their list (see ``tagger_without``)."""
+    labels = list(labels)
     outcomes = tuple(
-        Outcome(label, tagger.tag_text(label.title, label.abstract)) for label in labels
+        Outcome(
+            label,
+            tagger.tag_text(label.title, label.abstract),
+            keyword_baseline(label.title, label.abstract),
+        )
+        for label in labels
     )
-    return Report(source, outcomes)
+    left_out: tuple[tuple[str, Figures], ...] = ()
+    if leave_lists_out:
+        by_list: dict[str, list[Label]] = {}
+        for label in labels:
+            if label.list_name:
+                by_list.setdefault(label.list_name, []).append(label)
+        left_out = tuple(
+            (name, evaluate(group, name, tagger_without(name)).figures())
+            for name, group in by_list.items()
+        )
+    return Report(source, outcomes, left_out)
 
 
-def _percent(value: float | None) -> str:
+def tagger_without(list_name: str) -> Tagger:
+    """The rules as if ``list_name`` had never been read: every phrase and term written for
+    its tuning rows (``informed_by``) dropped. Changes to the engine itself stay."""
+    return Tagger(
+        [phrase for phrase in PHRASES if list_name not in phrase.informed_by],
+        [term for term in TERMS if list_name not in term.informed_by],
+    )
+
+
+def percent(value: float | None) -> str:
+    """A share as "12.3%", or "n/a" when there was nothing to count."""
     return "n/a" if value is None else f"{100 * value:.1f}%"
-
-
-def format_report(report: Report) -> str:
-    """The plain-text report printed by ``bufferlit tag --eval``."""
-    n = len(report.outcomes)
-    correct = sum(o.correct for o in report.outcomes)
-    lines = [
-        f"{report.source}: {n} labelled items",
-        f"primary-type accuracy  {_percent(report.accuracy)}  ({correct}/{n})",
-        f"stance accuracy        {_percent(report.stance_accuracy)}",
-        f"avoids recall          {_percent(report.avoids_recall)}  (labelled avoids found)",
-        f"none kept              {_percent(report.none_kept)}  (labelled none not given a type)",
-        f"domain overlap         {_percent(report.domain_overlap)}  (share >= 1 labelled domain)",
-        "",
-        f"{'type':<12}{'precision':>10}{'recall':>10}{'support':>9}",
-    ]
-    for buffer_type, (precision, recall, support) in report.per_type().items():
-        lines.append(
-            f"{buffer_type.value:<12}{_percent(precision):>10}{_percent(recall):>10}{support:>9}"
-        )
-    types: Sequence[BufferType] = list(BufferType)
-    confusion = report.confusion()
-    lines += ["", "confusion (rows: label, columns: predicted)"]
-    lines.append(" " * 12 + "".join(f"{t.value:>11}" for t in types))
-    for label in types:
-        cells = "".join(f"{confusion[(label, predicted)]:>11}" for predicted in types)
-        lines.append(f"{label.value:<12}{cells}")
-    wrong = report.misclassified()
-    lines += ["", f"misclassified: {len(wrong)}"]
-    for o in wrong:
-        got = "+".join(t.value for t in o.tagging.buffer_types)
-        want = "|".join(t.value for t in o.label.accepted)
-        lines.append(
-            f"  {o.label.id}: {o.label.title[:60]}\n"
-            f"    label {want}/{o.label.stance.value}, tagger {got}/{o.tagging.stance.value}"
-        )
-    return "\n".join(lines)

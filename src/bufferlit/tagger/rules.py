@@ -29,6 +29,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bufferlit.model import BufferType
+from bufferlit.tagger.sources import (
+    AGENT_LIST,
+    AICHIP,
+    ASV_LIST,
+    CL_LIST,
+    KV_LIST,
+    MEMSAFETY_LIST,
+    PLAIN,
+    PROMPT_CL_LIST,
+    STREAM_LIST,
+)
 
 REPLAY = BufferType.REPLAY
 KV = BufferType.KV_CONTEXT
@@ -59,6 +70,9 @@ class Phrase:
     mentioning that "fine-tuning without replaying old samples forgets")."""
     synthetic: bool = False
     """Replay of generated data (generative replay, pseudo-rehearsal): see ``stores_nothing``."""
+    informed_by: tuple[str, ...] = ()
+    """The real-dev lists (``AICHIP``, ...) whose tuning rows this rule was written for; the
+    leave-one-list-out figures drop every rule a list informed before scoring that list."""
 
     @property
     def pattern(self) -> str:
@@ -70,7 +84,22 @@ PHRASES: list[Phrase] = [
     # --- "buffer" meaning something else: these consume the word so nothing else counts it.
     Phrase(NONE, 3, domain="security", why="memory-safety bugs, not a memory buffer", patterns=(
         r"buffer (?:overflows?|overruns?|over reads?)", r"(?:stack|heap)(?: based)? buffers?",
-        r"out of bounds (?:writes?|reads?)", r"replay attacks?",
+        r"out of bounds (?:writes?|reads?)",
+    )),
+    Phrase(NONE, 3, domain="security", why="a replay attack resends recorded data, not a buffer",
+           patterns=(
+        r"replay attacks?",
+    )),
+    Phrase(NONE, 3, domain="security", informed_by=(ASV_LIST,),
+           why="replayed recordings that spoof a speaker check, not a replay buffer", patterns=(
+        r"replay(?:ed)? (?:spoof\w*|noise|detection|speech|audio|recordings?|utterances?|"
+        r"(?:spoofing )?attacks?)",
+        r"(?:spoof\w*|playback|genuine) (?:[\w-]+\s+){0,2}?replay(?:ed|s)?",
+    )),
+    Phrase(NONE, 1, domain="security", informed_by=(MEMSAFETY_LIST,),
+           why="memory safety: the program's memory, not a buffer", patterns=(
+        r"memory (?:safety|safe|unsafe|unsafety|corruption|errors?|bugs?|leaks?|"
+        r"vulnerabilit\w*|isolation|tagging)",
     )),
     Phrase(NONE, 3, domain="other-sciences", why="land-use buffers", patterns=(
         r"buffer (?:zones?|strips?|areas?)", r"riparian buffers?",
@@ -129,10 +158,35 @@ PHRASES: list[Phrase] = [
         r"(?:rehearsal |replay |episodic |exemplar )?"
         r"(?:memory|memories|buffers?|exemplars|past samples)(?! overhead| footprint| cost)",
     )),
+    Phrase(REPLAY, 3, avoids=True, stores_nothing=True, informed_by=(PROMPT_CL_LIST,),
+           why="says it does not rely on replay", patterns=(
+        r"without (?:relying on|using|requiring|needing|the need for|resorting to) (?:any )?"
+        r"(?:memory |experience |data |sample )?(?:replay|rehearsal)",
+    )),
+    Phrase(REPLAY, 3, avoids=True, stores_nothing=True, informed_by=(CL_LIST,),
+           why="keeps no single past example", patterns=(
+        r"(?:not|never|without) (?:stor|keep|retain|sav)\w* (?:any|a single) (?:image|sample|"
+        r"example|exemplar|instance) (?:from|of) (?:the )?(?:previous|previously|past|old|"
+        r"earlier|prior)",
+    )),
     Phrase(REPLAY, 3, avoids=True, why="learns from new data only (learning without forgetting)",
            patterns=(
         r"(?:uses?|using|requires?|requiring|with|from) only (?:the )?(?:new|current) "
         r"(?:task )?(?:data|samples|examples)",
+    )),
+    Phrase(REPLAY, 3, avoids=True, stores_nothing=True, informed_by=(CL_LIST,),
+           why="only new data; past data unavailable or not kept", patterns=(
+        r"only (?:using|uses?|requiring|requires?|learning from|trained on) (?:the )?"
+        r"(?:new|current) (?:task )?(?:data|samples|examples)",
+        r"(?:data|samples|examples|images) (?:from|of) (?:the )?(?:previous|past|old|earlier|"
+        r"prior) (?:tasks?|classes) (?:are|is|being|become|becomes) (?:no longer )?"
+        r"(?:unavailable|not available|inaccessible|discarded|not stored|not kept)",
+        r"no exemplars? (?:are|is) (?:kept|stored|retained|saved|used)",
+    )),
+    Phrase(REPLAY, 3, avoids=True, stores_nothing=True, informed_by=(PLAIN,),
+           why="trains on the new task's data only", patterns=(
+        r"only (?:the )?(?:data|images|samples|examples|inputs) (?:of|from) (?:the )?"
+        r"(?:new|current) (?:tasks?|classes)",
     )),
     Phrase(REPLAY, 3, avoids=True, why="presents replay buffers as the limitation it removes",
            patterns=(
@@ -164,14 +218,44 @@ PHRASES: list[Phrase] = [
     Phrase(REPLAY, 2, why="rehearsal / replay of past data", patterns=(
         r"rehears(?:al|e|es|ed|ing)", r"replay(?:s|ed|ing)?",
     )),
+    Phrase(REPLAY, 2, informed_by=(CL_LIST,), why="a small store of past data", patterns=(
+        r"(?:subset|amount|number|portion|fraction|handful|set) of (?:the )?(?:previously seen|"
+        r"previous|past|old|earlier|seen|representative) (?:task )?(?:data|samples|examples|"
+        r"images|instances)",
+        r"(?:subset|amount|number|portion|fraction) of (?:the )?(?:data|samples|examples) "
+        r"(?:for|from|of) (?:the )?(?:old|previous|past|earlier|prior) (?:tasks|classes)",
+        r"(?:episodic|small|fixed size|limited|tiny) memor(?:y|ies) (?:containing|of|storing|"
+        r"holding|with) (?:[\w-]+\s+){0,3}?(?:data|samples|examples)",
+    )),
+    Phrase(REPLAY, 2, informed_by=(PLAIN,), why="a store of past samples or transitions",
+           patterns=(
+        r"(?:store|buffer|pool|memory|bank|set|collection) of (?:[\w-]+\s+){0,2}?(?:past|previous|"
+        r"old|earlier|stored|recent) (?:transitions|experiences|trajectories|samples|examples|"
+        r"exemplars)",
+        r"(?:samples|examples|data|images|inputs|instances) (?:seen|observed|encountered) so far",
+    )),
     Phrase(REPLAY, 1, why="keeps past samples", patterns=(
         r"(?:stor|sav|retain|kept|keep|rehears|replay)\w* (?:[\w-]+\s+){0,4}?"
         r"(?:samples|examples|exemplars|transitions|trajectories)",
     )),
     # --- kv-context: what a model keeps in attention/context at inference.
     Phrase(KV, 3, domain="llm-inference", why="the KV cache of a served model", patterns=(
-        r"kv (?:caches?|cach\w+|tensors|heads?)", r"key value (?:caches?|cach\w+|tensors|heads?)",
+        r"kv (?:caches?|cach\w+|tensors|heads?)",
+        r"key value (?:caches?|cach\w+|tensors|heads?)",
         r"paged attention", r"attention sinks?", r"(?:prefix|prompt) cach\w+",
+    )),
+    Phrase(KV, 3, informed_by=(STREAM_LIST,), why="KV storage and states kept for attention",
+           patterns=(
+        r"kv (?:storage|states?)",
+    )),
+    Phrase(KV, 2, informed_by=(PLAIN,),
+           why="which tokens a model keeps; what is paged into its context", patterns=(
+        r"(?:keep|keeps|keeping|kept|retain\w*|cach\w*|stor(?:e|es|ed|ing)) (?:[\w-]+\s+){0,4}?"
+        r"(?:the )?(?:most )?(?:recent|important|heavy hitter|salient|first|initial) "
+        r"(?:[\w-]+\s+){0,2}?tokens",
+        r"(?:main|limited|finite) context(?! of)",
+        r"(?:pag|swap)\w* (?:[\w-]+\s+){0,3}?(?:in and out|into (?:the |its )?context)",
+        r"(?:external )?memory matri(?:x|ces)",
     )),
     Phrase(KV, 3, why="key-value memories, memory tokens, context buffer", patterns=(
         r"kv (?:memory|pairs)", r"key value (?:memor(?:y|ies)|pairs|stores?)",
@@ -222,6 +306,15 @@ PHRASES: list[Phrase] = [
         r"srams?", r"row buffer locality", r"processing in memory", r"pims?",
         r"near memory (?:processing|computing)", r"in memory computing", r"pinned memory", r"dma",
     )),
+    Phrase(HARDWARE, 2, informed_by=(AICHIP,),
+           why="DRAM traffic, on-chip storage, in-memory compute", patterns=(
+        r"dram (?:bandwidth|access\w*|traffic|reads?|writes?)", r"off chip (?:traffic|access\w*)",
+        r"on chip (?:storage|memory capacity)", r"in memory (?:analog )?comput\w*",
+        r"memory arrays?", r"cache hierarch\w*",
+    )),
+    Phrase(HARDWARE, 1.5, informed_by=(AICHIP,), why="moving data between memories", patterns=(
+        r"data movements?", r"data transfers? between",
+    )),
     Phrase(HARDWARE, 1, why="offloading to host memory or storage", patterns=(
         r"offload(?:s|ed|ing)?",
     )),
@@ -242,11 +335,24 @@ PHRASES: list[Phrase] = [
         r"(?:last|latest|most recent|recent) (?:[\w-]+\s+){0,3}?(?:key ?frames|frames|scans|"
         r"sweeps|point clouds|measurements|readings)",
     )),
+    Phrase(STREAMING, 2, informed_by=(STREAM_LIST,), why="memory of what a stream showed",
+           patterns=(
+        r"(?:long term |short term |past |historical )?(?:video|visual|frame|stream) "
+        r"(?:history|histories|memor(?:y|ies)|contexts?)",
+        r"historical (?:video |visual )?(?:frames|context|tokens)",
+    )),
     # --- generic: a buffer, kind decided by context.
     Phrase(CONTEXT, 2, why="a buffer whose kind depends on the field", patterns=(
         r"episodic (?:memory|memories|buffers?)(?: buffers?)?", r"memory banks?",
         r"scratchpads?", r"shared memor(?:y|ies)",
         r"reservoir sampling", r"(?:ring|circular) buffers?",
+    )),
+    Phrase(CONTEXT, 2, informed_by=(PLAIN,),
+           why="feature banks, memory streams, memories retrieved: the field says which kind",
+           patterns=(
+        r"feature (?:banks?|memor(?:y|ies))", r"memory streams?", r"context memor(?:y|ies)",
+        r"(?:retriev|recall)\w* (?:[\w-]+\s+){0,4}?memor(?:y|ies)",
+        r"(?:external|archival) (?:archival )?(?:stores?|storage)",
     )),
     # A person's working memory is no buffer; an LLM agent's is (the field terms decide).
     Phrase(CONTEXT, 1, domain="neuroscience", why="working memory: human or an agent's",
@@ -266,6 +372,22 @@ PHRASES: list[Phrase] = [
         r"memor(?:y|ies)",
         r"exemplars?", r"coresets?", r"caches?", r"caching", r"cached",
         r"evict(?:s|ed|ion|ing)?",
+    )),
+    Phrase(CONTEXT, 1, informed_by=(AICHIP, CL_LIST, STREAM_LIST, AGENT_LIST, KV_LIST),
+           why="memory use, capacity and traffic: a buffer of the field's kind", patterns=(
+        r"memory (?:bandwidth|footprints?|capacity|hierarch\w*|accesses|access|traffic|space|"
+        r"regions?|budgets?|usage|requirements?|consumption|schemes?|blocks?|reading|writing|"
+        r"consolidation|growth|intensive|bound|constrained|efficient)",
+        r"(?:device|external|constant|prior|parametric|fixed|compact|multimodal|large) "
+        r"(?:memory|memories|storage)",
+        r"memory to store", r"(?:external|extra|additional) storage",
+        r"(?:stor|buffer|keep|hold)\w* (?:the )?(?:intermediate|partial) (?:data|results|sums|"
+        r"activations|features)",
+    )),
+    # Half weight: the bare word decides only where it recurs or the title says it.
+    Phrase(CONTEXT, 0.5, informed_by=(AICHIP, STREAM_LIST, AGENT_LIST),
+           why="the word memory", patterns=(
+        r"memor(?:y|ies)",
     )),
 ]
 # fmt: on

@@ -1,0 +1,20 @@
+"""The public paper lists of real-dev (tests/data/real-dev), named as its labels name them.
+
+A rule or term written while reading a list's tuning rows says so in ``informed_by``; the
+leave-one-list-out figures (``bufferlit tag --eval``) drop every rule a list informed
+before scoring that list, to show what carries over to a source the rules never saw.
+"""
+
+from __future__ import annotations
+
+AICHIP = "BRTResearch/AIChip_Paper_List"
+STREAM_LIST = "sotayang/Awesome-Streaming-Video-Understanding"
+KV_LIST = "jjiantong/Awesome-KV-Cache-Optimization"
+CL_LIST = "ContinualAI/continual-learning-papers"
+AGENT_LIST = "TsinghuaC3I/Awesome-Memory-for-Agents"
+PROMPT_CL_LIST = "dangtrunganh/Awesome-Continual-Learning"
+ASV_LIST = "PHJhjpeng1992/awesome-asv-antispoofing"
+MEMSAFETY_LIST = "jiezhoucs/must-read"
+# Not a real-dev list: our own plain-word descriptions (tests/data/labels-plain.yaml), used
+# for tuning in round 2 after their first look was recorded.
+PLAIN = "tests/data/labels-plain.yaml"
