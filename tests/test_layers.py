@@ -39,6 +39,10 @@ STAGE_OF: dict[str, str] = {
     "bufferlit.tagger.engine": "tagger",
     "bufferlit.tagger.check": "tagger",
     "bufferlit.tagger.evaluate": "tagger",
+    "bufferlit.tagger.analysis": "tagger",
+    "bufferlit.tagger.labels": "tagger",
+    "bufferlit.tagger.report": "tagger",
+    "bufferlit.tagger.sources": "tagger",
     # writers: papers and entries out (records, citations, exports) and the library functions
     # that read, change and write records (ingest, import-bib, rekey), and search over them.
     "bufferlit.writer": "writers",
