@@ -172,7 +172,7 @@ def test_help_has_examples() -> None:
     "args", [(), ("--check", "--eval", str(SEED_LABELS)), (str(SEED_LISTING), "--check")]
 )
 def test_exactly_one_mode(args: tuple[str, ...]) -> None:
-    assert_clean_error(run(*args), 2, "give exactly one of SOURCE, --check or --eval")
+    assert_clean_error(run(*args), 2, "give exactly one of SOURCE, --check, --write or --eval")
 
 
 def test_bad_labels_file_is_a_clean_error(tmp_path: Path) -> None:

@@ -19,9 +19,12 @@ from rapidfuzz import fuzz, process
 from bufferlit.errors import RecordsInvalid
 from bufferlit.identity import Identity, Verdict, catalogue_pairs
 from bufferlit.model import (
+    DOMAINS,
     FIELD_ORDER,
+    LABELS_BY,
     REQUIRED_FIELDS,
     BufferType,
+    Labels,
     Paper,
     Problem,
     Stance,
@@ -169,9 +172,6 @@ def _choice(enum_type: type[BufferType] | type[Stance]) -> Callable[[Any], str]:
 
 
 def _domain(value: Any) -> str:
-    # Imported here: the tagger package imports this module (tag --check reads records).
-    from bufferlit.tagger.domains import DOMAINS
-
     text = _text(60)(value)
     if text not in DOMAINS:
         hint = process.extractOne(text, list(DOMAINS), scorer=fuzz.ratio, score_cutoff=60)
@@ -185,6 +185,41 @@ def _id(value: Any) -> str:
     if not ID_PATTERN.match(text):
         raise FieldError(f"{text!r} must be lowercase letters, digits and hyphens")
     return text
+
+
+LABEL_KEYS = ("buffer_types", "stance", "domains", "by")
+LABELS_FIX = "the line is generated: run `bufferlit tag --write` to rewrite it"
+
+
+def _labels(value: Any) -> Labels | None:
+    """The generated ``labels:`` line: its shape only (whether it is fresh is for
+    ``bufferlit tag --check``, which runs the tagger; reading a record never does)."""
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise FieldError(f"must be a mapping, not {_kind(value)}; {LABELS_FIX}")
+    wrong = [str(key) for key in value if key not in LABEL_KEYS]
+    missing = [key for key in LABEL_KEYS if key not in value]
+    if wrong or missing:
+        what = f"unknown key {wrong[0]!r}" if wrong else f"{missing[0]!r} is missing"
+        raise FieldError(f"{what} (keys: {', '.join(LABEL_KEYS)}); {LABELS_FIX}")
+    part = ""
+    try:
+        part = "buffer_types"
+        types = _list_of(_choice(BufferType))(value[part])
+        part = "stance"
+        stance = _choice(Stance)(value[part])
+        part = "domains"
+        domains = _list_of(_domain)(value[part])
+        part = "by"
+        if value[part] not in LABELS_BY:
+            raise FieldError(f"{value[part]!r} is not one of: {', '.join(LABELS_BY)}")
+    except FieldError as error:
+        raise FieldError(f"{part}: {error}; {LABELS_FIX}") from None
+    for part, items in (("buffer_types", types), ("domains", domains)):
+        if not items:
+            raise FieldError(f"{part}: is empty; {LABELS_FIX}")
+    return Labels(tuple(map(BufferType, types)), Stance(stance), domains, value["by"])
 
 
 FIELD_RULES: dict[str, Callable[[Any], Any]] = {
@@ -202,6 +237,7 @@ FIELD_RULES: dict[str, Callable[[Any], Any]] = {
     "stance": lambda value: None if value is None else _choice(Stance)(value),
     "domains": _list_of(_domain),
     "notes": _optional_text(2000),
+    "labels": _labels,
     "distinct_from": _list_of(_id),
     "abstract": _text(MAX_ABSTRACT_CHARS),
 }
