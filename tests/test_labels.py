@@ -20,6 +20,7 @@ from bufferlit.export import to_json
 from bufferlit.ingest import ingest_listing
 from bufferlit.labels import set_labels_line, write_labels
 from bufferlit.model import BufferType, Labels, Stance
+from bufferlit.recordfile import _too_deep, parse_text
 from bufferlit.records import load_papers
 from bufferlit.tagger import Tagger, tag_papers
 from bufferlit.tagger.check import stale_labels
@@ -368,3 +369,21 @@ def test_a_line_it_cannot_edit_safely_is_an_error_and_nothing_is_written(
     with pytest.raises(BufferlitError, match=r"lee2023double.yaml: labels: cannot rewrite"):
         write_labels(papers)
     assert snapshot(papers) == before
+
+
+@pytest.mark.parametrize(
+    "nested",
+    [
+        "labels: {buffer_types: [[[[[[[[replay]]]]]]]], stance: uses}\n",
+        "labels: {a: [[x]], b: [[[[[[[\n  [y]]]]]]]], c: [[[[[[[[z]]]]]]]]}\n",
+        "notes:\n a:\n  b: [x]\n  c:\n   d: {e: [[[[f]]]]}\n",
+    ],
+)
+def test_records_with_brackets_are_measured_like_the_parser_counts(nested: str) -> None:
+    """A record with a labels line is measured on its composed nodes instead of a second
+    parse: it must find the same first too-deep line as the parser's events do."""
+    text = record() + nested
+    raw, problems = parse_text(text, Path("x.yaml"), "x.yaml")
+    assert raw is None and len(problems) == 1
+    assert "nested more than 8 deep" in problems[0].message
+    assert problems[0].line == _too_deep(text) > 8
