@@ -86,9 +86,7 @@ def relabelled_text(path: Path, paper: Paper, labels: Labels) -> str:
     return new_text
 
 
-def write_labels(
-    papers_dir: Path, *, tagger: Tagger = DEFAULT_TAGGER, dry_run: bool = False
-) -> LabelsWritten:
+def write_labels(papers_dir: Path, *, tagger: Tagger = DEFAULT_TAGGER) -> LabelsWritten:
     """Rewrite the labels line of exactly the records whose labels are missing or stale,
     under the catalogue lock, all files or none. Raises RecordsInvalid (writing nothing) when
     a record does not validate."""
@@ -99,8 +97,7 @@ def write_labels(
         for item in stale:
             path = papers_dir / f"{item.paper.id}.yaml"  # the loader checked id = file name
             pending.append((path, relabelled_text(path, item.paper, item.fresh)))
-        if not dry_run:
-            write_many_atomic(pending)
+        write_many_atomic(pending)
     return LabelsWritten(stale, len(papers))
 
 
