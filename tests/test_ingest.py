@@ -30,9 +30,9 @@ def test_ingest_writes_one_valid_record_per_paper(tmp_path):
     reflexion = next(p for p in papers if p.title.startswith("Reflexion"))
     assert reflexion.id == "reflexion-language-agents-verbal-reinforcement-learning"
     assert reflexion.added == "2026-11-26"
-    # Nothing the tagger derives is stored by ingest.
-    text = (papers_dir / f"{reflexion.id}.yaml").read_text()
-    assert "buffer_types" not in text and "stance" not in text
+    # What the tagger derives goes only into the generated labels line, not the curated fields.
+    assert (reflexion.buffer_types, reflexion.stance, reflexion.domains) == ((), None, ())
+    assert reflexion.labels is not None and reflexion.labels.by == "tagger"
 
 
 def test_reingest_is_idempotent_even_with_retyped_titles(tmp_path):

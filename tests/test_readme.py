@@ -15,7 +15,7 @@ RECORDS = README.split("## Records", 1)[1].split("\n## ", 1)[0]
 
 
 def test_the_example_record_is_a_real_record_cut_short():
-    [example_text] = re.findall(r"```yaml\n(.*?)```", RECORDS, re.S)
+    example_text = re.findall(r"```yaml\n(.*?)```", RECORDS, re.S)[0]  # the first: a record
     example = yaml.safe_load(example_text)
     real_text = (REPO / "papers" / f"{example['id']}.yaml").read_text(encoding="utf-8")
     real = yaml.safe_load(real_text)

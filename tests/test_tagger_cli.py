@@ -94,6 +94,7 @@ def test_check_lists_disagreements_and_exits_1(tmp_path: Path) -> None:
     write_record(
         papers, "b2024fine", "Fine", "We keep a replay buffer.", "buffer_types: [replay]\n"
     )
+    assert run("--write", "--papers", papers).exit_code == 0  # labels lines: see test_labels
     result = run("--check", "--papers", papers)
     assert result.exit_code == 1
     lines = result.output.splitlines()
@@ -113,6 +114,7 @@ def test_check_passes_an_override_whose_notes_say_why(tmp_path: Path) -> None:
         "We keep a replay buffer.",
         "buffer_types: [hardware]\nnotes: The buffer lives in on-chip SRAM.\n",
     )
+    assert run("--write", "--papers", papers).exit_code == 0  # labels lines: see test_labels
     result = run("--check", "--papers", papers)
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
@@ -127,6 +129,7 @@ def test_check_exits_0_when_all_agree(tmp_path: Path) -> None:
     write_record(
         papers, "b2024fine", "Fine", "We keep a replay buffer.", "buffer_types: [replay]\n"
     )
+    assert run("--write", "--papers", papers).exit_code == 0  # labels lines: see test_labels
     result = run("--check", "--papers", papers, "--format", "json")
     assert result.exit_code == 0
     assert json.loads(result.output) == []
@@ -172,7 +175,7 @@ def test_help_has_examples() -> None:
     "args", [(), ("--check", "--eval", str(SEED_LABELS)), (str(SEED_LISTING), "--check")]
 )
 def test_exactly_one_mode(args: tuple[str, ...]) -> None:
-    assert_clean_error(run(*args), 2, "give exactly one of SOURCE, --check or --eval")
+    assert_clean_error(run(*args), 2, "give exactly one of SOURCE, --check, --write or --eval")
 
 
 def test_bad_labels_file_is_a_clean_error(tmp_path: Path) -> None:

@@ -39,7 +39,7 @@ def entry_record(entry: Entry) -> dict[str, Any]:
     (curated labels already applied) in place of the record's own curated fields."""
     paper, tagging = entry.paper, entry.tagging
     record = paper_fields(paper)
-    for curated in ("buffer_types", "stance", "domains"):
+    for curated in ("buffer_types", "stance", "domains", "labels"):  # labels: the stored line
         del record[curated]
     return {
         **record,

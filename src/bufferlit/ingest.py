@@ -4,7 +4,8 @@ A paper already in the catalogue (``identity.compare`` says SAME: an identifier 
 title and abstract both match) is left alone: ingest never rewrites an existing record, so it
 cannot overwrite a curated field. A paper whose title only looks like another's is written,
 and both are named in a "possible duplicate" line: a paper is never dropped on a look-alike
-title. Nothing the tagger can derive (buffer type, stance, domains) is stored.
+title. What the tagger derives (buffer types, stance, domains) goes only into the generated
+``labels:`` line (labels.py), never into the curated fields.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any
 from bufferlit.errors import ListingInvalid, RecordsInvalid
 from bufferlit.identity import Identity, place_batch
 from bufferlit.keys import new_key, unique_key
+from bufferlit.labels import new_paper_labels
 from bufferlit.listing import parse_listing
 from bufferlit.model import Paper, Problem
 from bufferlit.records import Reading, check_record_text, displayer, read_catalogue
@@ -173,6 +175,7 @@ def _record_for(
         "code": list(candidate.code),
         "added": added,
         "abstract": candidate.abstract,
+        "labels": new_paper_labels(candidate.title, candidate.abstract),  # the generated line
     }
     path = papers_dir / f"{paper_id}.yaml"
     text = dump_record(fields)

@@ -29,6 +29,30 @@ class Stance(enum.StrEnum):
     AVOIDS = "avoids"
 
 
+# Research domains (the second facet): slug -> display name, in display order. Here rather
+# than in the tagger so that the loader can check a record's domains without importing the
+# tagger; the terms that score each domain stay in tagger/domains.py.
+DOMAINS: dict[str, str] = {
+    "continual-learning": "Continual learning",
+    "reinforcement-learning": "Reinforcement learning",
+    "llm-agents": "LLM agents",
+    "llm-inference": "LLM inference and serving",
+    "nlp": "Natural language processing",
+    "video": "Video understanding",
+    "tracking-mapping": "Tracking and mapping",
+    "speech": "Speech and audio",
+    "time-series": "Time series and event sequences",
+    "hardware": "Hardware accelerators",
+    "gpu-systems": "GPU and systems",
+    "networking": "Networking",
+    "optimization": "Optimization",
+    "security": "Security",
+    "neuroscience": "Neuroscience and cognition",
+    "other-sciences": "Other sciences",
+    "machine-learning": "Machine learning (general)",
+}
+
+
 # Record fields in the order they are written to papers/<id>.yaml. Short fields first so a
 # reviewer sees them together; the long abstract last.
 FIELD_ORDER: tuple[str, ...] = (
@@ -46,6 +70,7 @@ FIELD_ORDER: tuple[str, ...] = (
     "stance",
     "domains",
     "notes",
+    "labels",
     "distinct_from",
     "abstract",
 )
@@ -80,6 +105,9 @@ class Paper:
     domains: tuple[str, ...] = ()
     """Curated research domains; empty when the tagger decides."""
     notes: str = ""
+    labels: Labels | None = None
+    """The generated ``labels:`` line as stored (what ``bufferlit tag --write`` last wrote);
+    None when the record has none. Never an input to labelling: the tagger recomputes."""
     distinct_from: tuple[str, ...] = ()
     """Ids of records a curator declared different papers despite a look-alike title."""
     source: str = field(default="", compare=False)
@@ -165,3 +193,37 @@ class Entry:
 
     paper: Paper
     tagging: Tagging
+
+
+LabelsBy = Literal["tagger", "curator", "mixed"]
+LABELS_BY: tuple[LabelsBy, ...] = ("tagger", "curator", "mixed")
+
+
+@dataclass(frozen=True)
+class Labels:
+    """The labels the site shows for a paper, as its record's generated ``labels:`` line
+    stores them (one line, so that grep finds every paper by type, stance or domain)."""
+
+    buffer_types: tuple[BufferType, ...]
+    """Primary first, each once (as the site's badges and facets count them)."""
+    stance: Stance
+    domains: tuple[str, ...]
+    by: LabelsBy
+    """Who decided: ``tagger`` (no curated label field), ``curator`` (all three of
+    ``buffer_types``, ``stance``, ``domains`` curated) or ``mixed`` (some of them)."""
+
+    @classmethod
+    def of(cls, paper: Paper, tagging: Tagging) -> Labels:
+        """The labels of ``paper`` given its tagging (``Tagger.tag_paper``: curated fields won)."""
+        curated = (bool(paper.buffer_types), paper.stance is not None, bool(paper.domains))
+        by: LabelsBy = "curator" if all(curated) else "mixed" if any(curated) else "tagger"
+        return cls(
+            tuple(dict.fromkeys(tagging.buffer_types)),
+            tagging.stance,
+            tuple(dict.fromkeys(tagging.domains)),
+            by,
+        )
+
+    def __str__(self) -> str:
+        types = ", ".join(t.value for t in self.buffer_types)
+        return f"[{types}] {self.stance.value}, [{', '.join(self.domains)}] by {self.by}"

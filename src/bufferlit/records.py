@@ -18,9 +18,12 @@ from bufferlit.errors import RecordsInvalid
 from bufferlit.hints import did_you_mean
 from bufferlit.identity import Identity, Verdict, catalogue_pairs
 from bufferlit.model import (
+    DOMAINS,
     FIELD_ORDER,
+    LABELS_BY,
     REQUIRED_FIELDS,
     BufferType,
+    Labels,
     Paper,
     Problem,
     Stance,
@@ -31,6 +34,10 @@ from bufferlit.recordfile import (
     field_at,
     parse_record,
     parse_text,
+)
+from bufferlit.recordfile import display as _display
+from bufferlit.recordfile import (
+    displayer as displayer,  # re-exported: ingest names files as the loader does
 )
 
 MAX_ABSTRACT_CHARS = 20_000
@@ -157,8 +164,8 @@ def _date(value: Any) -> str:
     raise FieldError(f"must be a date YYYY-MM-DD, not {value!r}")
 
 
-def _choice(enum_type: type[BufferType] | type[Stance]) -> Callable[[Any], str]:
-    allowed = [member.value for member in enum_type]
+def _choice(options: type[BufferType] | type[Stance] | tuple[str, ...]) -> Callable[[Any], str]:
+    allowed = [str(option) for option in options]  # a StrEnum member's str is its value
 
     def check(value: Any) -> str:
         if value not in allowed:
@@ -170,9 +177,6 @@ def _choice(enum_type: type[BufferType] | type[Stance]) -> Callable[[Any], str]:
 
 
 def _domain(value: Any) -> str:
-    # Imported here: the tagger package imports this module (tag --check reads records).
-    from bufferlit.tagger.domains import DOMAINS
-
     text = _text(60)(value)
     if text not in DOMAINS:
         suggestion = did_you_mean(text, DOMAINS) or f" (one of: {', '.join(DOMAINS)})"
@@ -185,6 +189,36 @@ def _id(value: Any) -> str:
     if not ID_PATTERN.match(text):
         raise FieldError(f"{text!r} must be lowercase letters, digits and hyphens")
     return text
+
+
+LABELS_FIX = "the line is generated: run `bufferlit tag --write` to rewrite it"
+LABEL_PARTS: dict[str, Callable[[Any], Any]] = {  # in the order grep recipes rely on
+    "buffer_types": _list_of(_choice(BufferType)),
+    "stance": _choice(Stance),
+    "domains": _list_of(_domain),
+    "by": _choice(LABELS_BY),
+}
+
+
+def _labels(value: Any) -> Labels | None:
+    """The generated ``labels:`` line, its shape only: whether it is fresh is for ``tag
+    --check``, which runs the tagger (reading a record never does)."""
+    if value is None:
+        return None
+    if not isinstance(value, dict) or list(value) != list(LABEL_PARTS):
+        shown = f"{{{', '.join(map(str, value))}}}" if isinstance(value, dict) else _kind(value)
+        keys = ", ".join(LABEL_PARTS)
+        raise FieldError(f"must be a mapping of {keys} in this order, not {shown}; {LABELS_FIX}")
+    parts = {}
+    for part, rule in LABEL_PARTS.items():
+        try:
+            parts[part] = rule(value[part])
+            if not parts[part]:
+                raise FieldError("is empty")
+        except FieldError as error:
+            raise FieldError(f"{part}: {error}; {LABELS_FIX}") from None
+    types = tuple(map(BufferType, parts["buffer_types"]))
+    return Labels(types, Stance(parts["stance"]), parts["domains"], parts["by"])
 
 
 FIELD_RULES: dict[str, Callable[[Any], Any]] = {
@@ -202,6 +236,7 @@ FIELD_RULES: dict[str, Callable[[Any], Any]] = {
     "stance": lambda value: None if value is None else _choice(Stance)(value),
     "domains": _list_of(_domain),
     "notes": _optional_text(2000),
+    "labels": _labels,
     "distinct_from": _list_of(_id),
     "abstract": _text(MAX_ABSTRACT_CHARS),
 }
@@ -381,31 +416,3 @@ def load_papers(papers_dir: Path) -> list[Paper]:
     if problems:
         raise RecordsInvalid(problems)
     return sorted(papers, key=lambda paper: paper.id)
-
-
-def _display(path: Path) -> str:
-    # The folder is resolved, never the file itself: a record that is a symbolic link is
-    # named by its own name, not its target's, and a link loop cannot raise.
-    try:
-        return str((path.parent.resolve() / path.name).relative_to(Path.cwd().resolve()))
-    except (ValueError, OSError, RuntimeError):
-        return str(path)
-
-
-def displayer(papers_dir: Path) -> Callable[[Path], str]:
-    """``_display`` for the files of one folder, resolving the folder and the working
-    directory once instead of once per file (about 0.4 s of CPU per 10,000 records). A file that
-    is itself a symbolic link still gets the full ``_display``."""
-    cwd = Path.cwd().resolve()
-    folder = papers_dir.resolve()
-    try:
-        prefix: Path | None = folder.relative_to(cwd)
-    except ValueError:
-        prefix = None
-
-    def display(path: Path) -> str:
-        if path.parent != papers_dir or path.is_symlink():
-            return _display(path)
-        return str(prefix / path.name) if prefix is not None else str(path)
-
-    return display

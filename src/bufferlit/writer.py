@@ -20,7 +20,7 @@ from typing import Any
 import yaml
 
 from bufferlit.errors import BufferlitError
-from bufferlit.model import FIELD_ORDER, Paper
+from bufferlit.model import FIELD_ORDER, Labels, Paper
 
 SCHEMA_LINE = "# yaml-language-server: $schema=../schema/paper.schema.json"
 FLOW_LISTS = {"buffer_types", "domains"}
@@ -61,6 +61,29 @@ def _folded(text: str) -> str:
     return f"abstract: {_scalar(text)}"
 
 
+def labels_fields(labels: Labels) -> dict[str, Any]:
+    """The generated labels as plain values (what the ``labels:`` line holds)."""
+    return {
+        "buffer_types": [t.value for t in labels.buffer_types],
+        "stance": labels.stance.value,
+        "domains": list(labels.domains),
+        "by": labels.by,
+    }
+
+
+def labels_line(labels: Labels | Mapping[str, Any]) -> str:
+    """The one generated line, keys in a fixed order so that grep patterns can rely on it:
+    ``labels: {buffer_types: [kv-context, replay], stance: uses, domains: [nlp], by: tagger}``.
+    """
+    values = labels_fields(labels) if isinstance(labels, Labels) else labels
+    return (
+        f"labels: {{buffer_types: [{', '.join(_scalar(str(t)) for t in values['buffer_types'])}],"
+        f" stance: {_scalar(str(values['stance']))},"
+        f" domains: [{', '.join(_scalar(str(d)) for d in values['domains'])}],"
+        f" by: {_scalar(str(values['by']))}}}"
+    )
+
+
 def dump_record(fields: Mapping[str, Any]) -> str:
     """The text of papers/<id>.yaml for these fields (empty optional fields are left out)."""
     lines = [SCHEMA_LINE]
@@ -70,6 +93,8 @@ def dump_record(fields: Mapping[str, Any]) -> str:
             continue
         if name == "abstract":
             lines.append(_folded(str(value)))
+        elif name == "labels":
+            lines.append(labels_line(value))
         elif name == "added" and DATE.match(str(value)):
             lines.append(f"added: {value}")  # a plain YAML date, as a curator would type it
         elif name in FLOW_LISTS:
@@ -99,6 +124,8 @@ def paper_fields(paper: Paper) -> dict[str, Any]:
         "stance": str(paper.stance) if paper.stance else None,
         "domains": list(paper.domains),
         "notes": paper.notes,
+        # Kept as read, so that rewriting a record (import-bib, rekey) keeps its labels line.
+        "labels": labels_fields(paper.labels) if paper.labels else None,
         "abstract": paper.abstract,
     }
 

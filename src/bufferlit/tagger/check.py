@@ -4,6 +4,9 @@ A curator's label always wins on the site; this check only points at records wor
 look: a curated primary type the rules would not pick, or a curated stance the text does
 not support. A disagreement whose record says why in ``notes`` counts as reviewed.
 Domains are not checked: they are a soft facet the rules only suggest.
+
+It also finds records whose generated ``labels:`` line is missing or no longer what the site
+shows (``stale_labels``): ``bufferlit tag --write`` rewrites exactly those lines.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from bufferlit.model import Evidence, Paper
+from bufferlit.model import Evidence, Labels, Paper
 from bufferlit.tagger.engine import DEFAULT_TAGGER, Tagger
 
 
@@ -79,4 +82,32 @@ def disagreements(papers: Iterable[Paper], tagger: Tagger = DEFAULT_TAGGER) -> l
                     analysis.evidence_for((primary,), auto_stance),
                 )
             )
+    return found
+
+
+WRITE_COMMAND = "bufferlit tag --write"
+
+
+@dataclass(frozen=True)
+class StaleLabels:
+    """A record whose stored ``labels:`` line differs from the labels the site shows."""
+
+    paper: Paper
+    fresh: Labels
+
+    def __str__(self) -> str:
+        where = self.paper.source or self.paper.id
+        if self.paper.labels is None:
+            return f"{where}: labels: missing (should be {self.fresh})"
+        return f"{where}: labels: stale: stored {self.paper.labels}, now {self.fresh}"
+
+
+def stale_labels(papers: Iterable[Paper], tagger: Tagger = DEFAULT_TAGGER) -> list[StaleLabels]:
+    """Every record whose stored labels are missing or differ from what ``tagger`` (curated
+    fields winning) gives it now."""
+    found = []
+    for paper in papers:
+        fresh = Labels.of(paper, tagger.tag_paper(paper))
+        if paper.labels != fresh:
+            found.append(StaleLabels(paper, fresh))
     return found

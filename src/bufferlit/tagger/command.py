@@ -1,6 +1,7 @@
 """``bufferlit tag``: tag a listing or the records, check curated labels, or measure the rules.
 
-The main CLI registers ``tag_command``; it writes nothing, only prints.
+The main CLI registers ``tag_command``. Only ``--write`` writes: each record's generated
+``labels:`` line (labels.py), and only where it changed.
 """
 
 from __future__ import annotations
@@ -139,10 +140,11 @@ def _tag_records(papers_dir: Path, output_format: str, review: bool) -> int:
 
 
 def _check(papers_dir: Path, output_format: str) -> int:
-    from bufferlit.tagger.check import disagreements
+    from bufferlit.tagger.check import disagreements, stale_labels
 
     papers = _load_papers(papers_dir)
     found = disagreements(papers)
+    stale = stale_labels(papers)
     if output_format == "json":
         _dump(
             [
@@ -157,6 +159,7 @@ def _check(papers_dir: Path, output_format: str) -> int:
                 }
                 for d in found
             ]
+            + [_stale_dict(item, papers_dir) for item in stale]
         )
     else:
         for disagreement in found:
@@ -168,8 +171,59 @@ def _check(papers_dir: Path, output_format: str) -> int:
             f"in {curated} curated record{'s' if curated != 1 else ''} of {len(papers)}"
             f" ({unexplained} without a note saying why)"
         )
-    # Only an override nobody explained fails the check: explained ones are reviewed.
-    return 1 if any(not d.explained for d in found) else 0
+        _echo_stale(stale, papers_dir)
+    # Only an override nobody explained fails the check: explained ones are reviewed. A stale
+    # labels line always does: grep would find what the site no longer shows.
+    return 1 if stale or any(not d.explained for d in found) else 0
+
+
+def _fix_command(papers_dir: Path) -> str:
+    from bufferlit.tagger.check import WRITE_COMMAND
+
+    return f"{WRITE_COMMAND} --papers {papers_dir}"
+
+
+def _stale_dict(item: Any, papers_dir: Path) -> dict[str, Any]:
+    from bufferlit.writer import labels_line
+
+    stored = item.paper.labels
+    return {
+        "id": item.paper.id,
+        "file": item.paper.source,
+        "field": "labels",
+        "stored": labels_line(stored) if stored else None,
+        "fresh": labels_line(item.fresh),
+        "fix": _fix_command(papers_dir),
+    }
+
+
+def _echo_stale(stale: list[Any], papers_dir: Path) -> None:
+    for item in stale:
+        click.echo(str(item))
+    if stale:
+        plural = "s" if len(stale) != 1 else ""
+        click.echo(
+            f"{len(stale)} record{plural} with a missing or stale labels line;"
+            f" run `{_fix_command(papers_dir)}` to rewrite them"
+        )
+
+
+def _write(papers_dir: Path, output_format: str) -> int:
+    from bufferlit.labels import write_labels
+
+    if not papers_dir.is_dir():
+        raise BufferlitError(f"{papers_dir}: no such folder of records")
+    written = write_labels(papers_dir)
+    if output_format == "json":
+        _dump([_stale_dict(item, papers_dir) for item in written.rewritten])
+        return 0
+    for item in written.rewritten:
+        click.echo(str(item))
+    count = len(written.rewritten)
+    click.echo(
+        f"rewrote the labels line of {count} record{'s' if count != 1 else ''} of {written.total}"
+    )
+    return 0
 
 
 def _evaluate(labels_path: Path, listing: Path | None, output_format: str) -> int:
@@ -190,7 +244,13 @@ def _evaluate(labels_path: Path, listing: Path | None, output_format: str) -> in
 @click.option(
     "--check",
     is_flag=True,
-    help="List records whose curated labels the rules disagree with; exit 1 if any.",
+    help="List records whose curated labels the rules disagree with (exit 1 if any has no"
+    " note saying why), and records whose labels line is stale (exit 1).",
+)
+@click.option(
+    "--write",
+    is_flag=True,
+    help="Rewrite the generated labels line of exactly the records whose labels changed.",
 )
 @click.option(
     "--eval",
@@ -215,7 +275,7 @@ def _evaluate(labels_path: Path, listing: Path | None, output_format: str) -> in
     type=click.Path(path_type=Path, file_okay=False),
     default=Path("papers"),
     show_default=True,
-    help="Folder of YAML records (for --check).",
+    help="Folder of YAML records (for --check and --write).",
 )
 @click.option(
     "--format",
@@ -228,6 +288,7 @@ def _evaluate(labels_path: Path, listing: Path | None, output_format: str) -> in
 def tag_command(
     source: Path | None,
     check: bool,
+    write: bool,
     labels: Path | None,
     listing: Path | None,
     review: bool,
@@ -237,11 +298,12 @@ def tag_command(
     """Tag papers with buffer types, stance and domains, with the sentence that says so.
 
     SOURCE is a scraped listing (title line, abstract line) or a folder of records; for
-    records, curated buffer_types/stance/domains win over the rules. Writes nothing. Each
-    text line reads: paper | types | stance | domains | evidence phrase. With --review,
-    papers come weakest first (confidence, in [0, 1], first on the line) with every
-    evidence sentence, so a curator looks where it matters; without SOURCE it reviews
-    the records of --papers.
+    records, curated buffer_types/stance/domains win over the rules. Each text line reads:
+    paper | types | stance | domains | evidence phrase. With --review, papers come weakest
+    first (confidence, in [0, 1], first on the line) with every evidence sentence, so a
+    curator looks where it matters; without SOURCE it reviews the records of --papers.
+    Only --write writes: each record's generated labels line (the labels the site shows,
+    one line for grep), where it changed.
 
     \b
     Examples:
@@ -249,18 +311,21 @@ def tag_command(
         bufferlit tag papers --format json
         bufferlit tag --review
         bufferlit tag --check --papers papers
+        bufferlit tag --write --papers papers
         bufferlit tag --eval tests/data/labels-seed.yaml
         bufferlit tag --eval tests/data/real-dev/labels.tsv
     """
-    if review and source is None and not (check or labels):
+    if review and source is None and not (check or write or labels):
         source = papers_dir
-    modes = sum([source is not None, check, labels is not None])
+    modes = sum([source is not None, check, write, labels is not None])
     if modes != 1:
-        raise click.UsageError("give exactly one of SOURCE, --check or --eval")
+        raise click.UsageError("give exactly one of SOURCE, --check, --write or --eval")
     if review and source is None:
         raise click.UsageError("--review lists a listing or records: not with --check or --eval")
     if labels is not None:
         code = _evaluate(labels, listing, output_format)
+    elif write:
+        code = _write(papers_dir, output_format)
     elif check:
         code = _check(papers_dir, output_format)
     else:

@@ -11,7 +11,8 @@ forgetting", "CUDA", "riparian"). Terms do two jobs:
   buffer"), which a term may override with its own ``suggests``.
 
 Same pattern syntax as rules.py. To add a domain, add it to ``DOMAINS`` (slug -> display
-name, in display order) and to ``SUGGESTS``, and give it terms.
+name, in display order; it lives in model.py so that the loader need not import the
+tagger) and to ``SUGGESTS``, and give it terms.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from bufferlit.model import DOMAINS as DOMAINS  # re-exported: the rules name these
 from bufferlit.model import BufferType
 from bufferlit.tagger.sources import AICHIP, ASV_LIST, MEMSAFETY_LIST
 
@@ -28,25 +30,6 @@ HARDWARE = BufferType.HARDWARE
 STREAMING = BufferType.STREAMING
 NONE = BufferType.NONE
 
-DOMAINS: dict[str, str] = {
-    "continual-learning": "Continual learning",
-    "reinforcement-learning": "Reinforcement learning",
-    "llm-agents": "LLM agents",
-    "llm-inference": "LLM inference and serving",
-    "nlp": "Natural language processing",
-    "video": "Video understanding",
-    "tracking-mapping": "Tracking and mapping",
-    "speech": "Speech and audio",
-    "time-series": "Time series and event sequences",
-    "hardware": "Hardware accelerators",
-    "gpu-systems": "GPU and systems",
-    "networking": "Networking",
-    "optimization": "Optimization",
-    "security": "Security",
-    "neuroscience": "Neuroscience and cognition",
-    "other-sciences": "Other sciences",
-    "machine-learning": "Machine learning (general)",
-}
 
 # What a generic "buffer" or "memory" usually is in each domain (None: no telling).
 SUGGESTS: dict[str, BufferType | None] = {
