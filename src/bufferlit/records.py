@@ -77,6 +77,20 @@ def _text(limit: int) -> Callable[[Any], str]:
     return check
 
 
+def _required_text(limit: int) -> Callable[[Any], str]:
+    """Text that must say something: a title of spaces passed the loader, then crashed cite
+    and the site build."""
+    check = _text(limit)
+
+    def required(value: Any) -> str:
+        text = check(value)
+        if not text:
+            raise FieldError("is empty (only white space)")
+        return text
+
+    return required
+
+
 def _optional_text(limit: int) -> Callable[[Any], str]:
     check = _text(limit)
     return lambda value: "" if value is None else check(value)
@@ -127,11 +141,7 @@ def _list_of(item: Callable[[Any], str]) -> Callable[[Any], tuple[str, ...]]:
     return check
 
 
-def _author(value: Any) -> str:
-    text = _text(200)(value)
-    if not text:
-        raise FieldError("is empty")
-    return text
+_author = _required_text(200)
 
 
 def _year(value: Any) -> int | None:
@@ -189,7 +199,7 @@ def _id(value: Any) -> str:
 
 FIELD_RULES: dict[str, Callable[[Any], Any]] = {
     "id": _id,
-    "title": _text(MAX_TITLE_CHARS),
+    "title": _required_text(MAX_TITLE_CHARS),
     "authors": _list_of(_author),
     "year": _year,
     "venue": _optional_text(300),
@@ -203,7 +213,7 @@ FIELD_RULES: dict[str, Callable[[Any], Any]] = {
     "domains": _list_of(_domain),
     "notes": _optional_text(2000),
     "distinct_from": _list_of(_id),
-    "abstract": _text(MAX_ABSTRACT_CHARS),
+    "abstract": _required_text(MAX_ABSTRACT_CHARS),
 }
 assert tuple(FIELD_RULES) == FIELD_ORDER, "every record field needs exactly one rule"
 

@@ -470,3 +470,112 @@ def test_any_bytes_give_problems_never_an_exception(tmp_path, content):
         assert PROBLEM_LINE.match(str(problem).splitlines()[0]), str(problem)
         assert problem.line >= 1
     assert len(papers_found) <= 1
+
+
+# ---------------------------------------------------------------------------------------------
+# Whatever the loader accepts, every writer can write: no record passes validate and then
+# crashes cite, export or the site.
+
+BLANKS = ["   ", "\t", " \u00a0 ", "\u3000", "\u2003\u2003"]
+
+
+@pytest.mark.parametrize("blank", BLANKS)
+@pytest.mark.parametrize("field", ["title", "abstract", "authors"])
+def test_a_blank_required_text_is_refused_with_its_line(make_catalogue, field, blank):
+    """A whitespace-only title passed validate, then crashed cite and build (a traceback)."""
+    text = record(**{field: [blank] if field == "authors" else blank})
+    papers = make_catalogue({"shinn2023reflexion.yaml": text})
+    result = run_cli(["validate", "--papers", str(papers)])
+    assert result.exit_code == 1
+    where = f"shinn2023reflexion.yaml:{line_of(text, field)}: {field}: "
+    assert where in result.output, result.output
+    assert re.search(r"is empty|only white ?space", result.output), result.output
+    for command in (["cite"], ["export"]):
+        done = run_cli([*command, "--papers", str(papers)])
+        assert done.exit_code == 1 and where in done.output
+
+
+# Text a field may plausibly hold, edge cases first: blanks, lone separators and escapes, names
+# BibTeX reads as syntax, one character, the longest allowed.
+EDGE_TEXT = st.one_of(
+    st.sampled_from(
+        [
+            *BLANKS,
+            "",
+            ",",
+            ", ,",
+            ",,,",
+            "{",
+            "}",
+            "}{",
+            "\\",
+            "%",
+            "~",
+            "^",
+            "&",
+            "#",
+            "and",
+            "others",
+            " and ",
+            "-",
+            "--",
+            "``",
+            "'",
+            '"',
+            "x",
+            "é",
+            "\u200b",
+            "\u00ad",
+            "\ufeff",
+            "\u0301",
+            "🙂",
+            "=1+1",
+            "@x",
+            "<b>",
+            "{{ x }}",
+            "a\u00a0b",
+            "x" * 500,
+        ]
+    ),
+    st.text(
+        st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="\ufffe\uffff"),
+        max_size=30,
+    ),
+)
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    title=EDGE_TEXT,
+    abstract=EDGE_TEXT,
+    authors=st.lists(EDGE_TEXT, max_size=3),
+    venue=EDGE_TEXT,
+    notes=EDGE_TEXT,
+)
+def test_every_record_the_loader_accepts_can_be_cited_exported_and_built(
+    title, abstract, authors, venue, notes
+):
+    from bufferlit.cite import FORMATS as CITE_FORMATS
+    from bufferlit.export import FORMATS as EXPORT_FORMATS
+    from bufferlit.recordfile import parse_text
+    from bufferlit.records import validate_record
+    from bufferlit.site.pages import SiteOptions, generate_site
+    from bufferlit.tagger import DOMAINS, tag_papers
+
+    text = record(
+        title=title, abstract=abstract, authors=authors or None, venue=venue, notes=notes
+    )
+    path = Path("papers/shinn2023reflexion.yaml")
+    raw, _ = parse_text(text, path, str(path))
+    if raw is None:
+        return
+    paper, _ = validate_record(raw, str(path))
+    if paper is None:
+        return
+    for write in CITE_FORMATS.values():
+        assert write([paper])
+    entries = tag_papers([paper])
+    for export in EXPORT_FORMATS.values():
+        assert export(entries)
+    # Every page, the feed and the downloads (generate_site writes the Atom feed too).
+    assert generate_site(entries, DOMAINS, SiteOptions())
