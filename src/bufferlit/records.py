@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from rapidfuzz import fuzz, process
 
@@ -46,6 +47,13 @@ DATE_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 # No text field needs these, and they break what is made from it: C0/C1 controls (terminal
 # escapes in CLI output; not allowed in the Atom feed's XML), U+FFFE/U+FFFF (not XML either).
 FORBIDDEN_CHARACTER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
+# A title, venue or name is one line: a line break in it splits CLI output, a feed entry's
+# title and a RIS line. (U+0085 is a C1 control, refused above; the abstract and the notes
+# may hold paragraphs.)
+LINE_BREAK = re.compile("[\n\r\u2028\u2029]")
+LINE_BREAK_NAMES = {"\n": "a line feed", "\r": "a carriage return"}
+# 'added' drives the feed's order: a date far in the future would head it forever.
+FIRST_ADDED = dt.date(1990, 1, 1)
 URL_UNSAFE = re.compile(r'[<>"`\\{}|^]')
 URL_PATTERN = re.compile(r"^https?://[^\s/?#]+\.[^\s]*$|^https?://[^\s/?#]+\.[^\s/?#]+$")
 
@@ -59,7 +67,7 @@ class FieldError(ValueError):
     pass
 
 
-def _text(limit: int) -> Callable[[Any], str]:
+def _text(limit: int, *, one_line: bool = False) -> Callable[[Any], str]:
     def check(value: Any) -> str:
         if not isinstance(value, str):
             raise FieldError(f"must be text, not {_kind(value)}")
@@ -72,15 +80,19 @@ def _text(limit: int) -> Callable[[Any], str]:
                 f"has the control character U+{ord(bad[0]):04X} at character {bad.start() + 1}"
                 " (not allowed in text)"
             )
+        brk = LINE_BREAK.search(text) if one_line else None
+        if brk:
+            name = LINE_BREAK_NAMES.get(brk[0], f"the line separator U+{ord(brk[0]):04X}")
+            raise FieldError(f"has {name} at character {brk.start() + 1}; it must be one line")
         return text
 
     return check
 
 
-def _required_text(limit: int) -> Callable[[Any], str]:
+def _required_text(limit: int, *, one_line: bool = False) -> Callable[[Any], str]:
     """Text that must say something: a title of spaces passed the loader, then crashed cite
     and the site build."""
-    check = _text(limit)
+    check = _text(limit, one_line=one_line)
 
     def required(value: Any) -> str:
         text = check(value)
@@ -91,8 +103,8 @@ def _required_text(limit: int) -> Callable[[Any], str]:
     return required
 
 
-def _optional_text(limit: int) -> Callable[[Any], str]:
-    check = _text(limit)
+def _optional_text(limit: int, *, one_line: bool = False) -> Callable[[Any], str]:
+    check = _text(limit, one_line=one_line)
     return lambda value: "" if value is None else check(value)
 
 
@@ -115,7 +127,17 @@ def _url(value: Any) -> str:
     if not text.lower().startswith(("http://", "https://")):
         scheme = text.split(":", 1)[0] if ":" in text else "no scheme"
         raise FieldError(f"only http(s) URLs are allowed, not {scheme!r}")
-    if not URL_PATTERN.match(text):
+    try:
+        host = urlsplit(text).netloc
+    except ValueError:  # a '[' that opens no IPv6 address
+        host = ""
+    if "@" in host:
+        # Checked first and never echoed: before '@' is a user name and perhaps a password.
+        raise FieldError(
+            "has a user name or password before the host ('user@' or 'user:password@');"
+            " remove it: records are published"
+        )
+    if not URL_PATTERN.match(text) or not host:
         raise FieldError(f"{text!r} is not a valid URL")
     unsafe = URL_UNSAFE.search(text)
     if unsafe:
@@ -141,7 +163,7 @@ def _list_of(item: Callable[[Any], str]) -> Callable[[Any], tuple[str, ...]]:
     return check
 
 
-_author = _required_text(200)
+_author = _required_text(200, one_line=True)
 
 
 def _year(value: Any) -> int | None:
@@ -152,6 +174,18 @@ def _year(value: Any) -> int | None:
     if not MIN_YEAR <= value <= MAX_YEAR:
         raise FieldError(f"{value} is out of range ({MIN_YEAR}-{MAX_YEAR})")
     return value
+
+
+def _added(value: Any) -> str:
+    """The date a record entered the catalogue: from 1990 up to tomorrow (a contributor's
+    clock may be a day ahead of UTC)."""
+    text = _date(value)
+    last = dt.date.today() + dt.timedelta(days=1)
+    if not FIRST_ADDED <= dt.date.fromisoformat(text) <= last:
+        raise FieldError(
+            f"{text} is out of range ({FIRST_ADDED.isoformat()} to tomorrow, {last.isoformat()})"
+        )
+    return text
 
 
 def _date(value: Any) -> str:
@@ -199,15 +233,15 @@ def _id(value: Any) -> str:
 
 FIELD_RULES: dict[str, Callable[[Any], Any]] = {
     "id": _id,
-    "title": _required_text(MAX_TITLE_CHARS),
+    "title": _required_text(MAX_TITLE_CHARS, one_line=True),
     "authors": _list_of(_author),
     "year": _year,
-    "venue": _optional_text(300),
+    "venue": _optional_text(300, one_line=True),
     "arxiv": _pattern(ARXIV_PATTERN, "2303.11366"),
     "doi": _pattern(DOI_PATTERN, "10.1145/3620666.3651380"),
     "url": _url,
     "code": _list_of(_url),
-    "added": _date,
+    "added": _added,
     "buffer_types": _list_of(_choice(BufferType)),
     "stance": lambda value: None if value is None else _choice(Stance)(value),
     "domains": _list_of(_domain),

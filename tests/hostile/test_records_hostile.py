@@ -562,9 +562,7 @@ def test_every_record_the_loader_accepts_can_be_cited_exported_and_built(
     from bufferlit.site.pages import SiteOptions, generate_site
     from bufferlit.tagger import DOMAINS, tag_papers
 
-    text = record(
-        title=title, abstract=abstract, authors=authors or None, venue=venue, notes=notes
-    )
+    text = record(title=title, abstract=abstract, authors=authors or None, venue=venue, notes=notes)
     path = Path("papers/shinn2023reflexion.yaml")
     raw, _ = parse_text(text, path, str(path))
     if raw is None:
@@ -579,3 +577,94 @@ def test_every_record_the_loader_accepts_can_be_cited_exported_and_built(
         assert export(entries)
     # Every page, the feed and the downloads (generate_site writes the Atom feed too).
     assert generate_site(entries, DOMAINS, SiteOptions())
+
+
+# ---------------------------------------------------------------------------------------------
+# Dates the feed would misorder, line breaks in one-line fields, credentials in URLs
+
+
+@pytest.mark.parametrize(
+    "added", ["9999-12-31", "0001-01-01", "1989-12-31", "2100-01-01", "+days 2"]
+)
+def test_an_added_date_outside_1990_to_tomorrow_is_refused(make_catalogue, added):
+    """'9999-12-31' would head the feed forever."""
+    import datetime as dt
+
+    if added == "+days 2":
+        added = (dt.date.today() + dt.timedelta(days=2)).isoformat()
+    text = record(raw=f"added: {added}\n").replace('added: "2026-11-26"\n', "")
+    papers = make_catalogue({"shinn2023reflexion.yaml": text})
+    [problem] = problems_of(papers)
+    where = f"shinn2023reflexion.yaml:{line_of(text, 'added')}: added: "
+    assert f"{where}{added} is out of range (1990-01-01 to tomorrow" in problem
+
+
+@pytest.mark.parametrize("days", [-20_000, -1, 0, 1])
+def test_an_added_date_from_1990_to_tomorrow_is_kept(make_catalogue, days):
+    import datetime as dt
+
+    day = max(dt.date.today() + dt.timedelta(days=days), dt.date(1990, 1, 1))
+    text = record(raw=f"added: {day.isoformat()}\n").replace('added: "2026-11-26"\n', "")
+    papers = make_catalogue({"shinn2023reflexion.yaml": text})
+    [paper] = load_papers(papers)
+    assert paper.added == day.isoformat()
+
+
+LINE_BREAKS = {
+    "\n": "a line feed",
+    "\r": "a carriage return",
+    "\u2028": "U+2028",
+    "\u2029": "U+2029",
+}
+
+
+@pytest.mark.parametrize("brk", list(LINE_BREAKS))
+@pytest.mark.parametrize("field", ["title", "venue", "authors"])
+def test_a_line_break_in_a_one_line_field_is_refused(make_catalogue, field, brk):
+    """A CR or LF in a title broke the CLI output and the feed."""
+    value = f"Line one{brk}Line two"
+    text = record(**{field: [value] if field == "authors" else value})
+    papers = make_catalogue({"shinn2023reflexion.yaml": text})
+    result = run_cli(["validate", "--papers", str(papers)])
+    assert result.exit_code == 1
+    where = f"shinn2023reflexion.yaml:{line_of(text, field)}: {field}: "
+    assert where in result.output
+    assert f"{LINE_BREAKS[brk]} at character 9; it must be one line" in result.output
+
+
+@pytest.mark.parametrize("field", ["abstract", "notes"])
+def test_paragraphs_stay_allowed_in_the_abstract_and_notes(make_catalogue, field):
+    value = "First paragraph about a replay buffer.\n\nSecond paragraph."
+    papers = make_catalogue({"shinn2023reflexion.yaml": record(**{field: value})})
+    [paper] = load_papers(papers)
+    assert getattr(paper, field) == value
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://user:hunter2@example.org/paper",
+        "https://user@example.org/paper",
+        "http://:hunter2@example.org/",
+        "https://user:hunter2@example.org:8443/x?a=b",
+        "HTTPS://USER:HUNTER2@EXAMPLE.ORG/",
+    ],
+)
+@pytest.mark.parametrize("field", ["url", "code"])
+def test_credentials_in_a_url_are_refused_and_not_echoed(make_catalogue, field, url):
+    text = record(**{field: [url] if field == "code" else url})
+    papers = make_catalogue({"shinn2023reflexion.yaml": text})
+    result = run_cli(["validate", "--papers", str(papers)])
+    assert result.exit_code == 1
+    assert f"shinn2023reflexion.yaml:{line_of(text, field)}: {field}: " in result.output
+    assert "user name or password" in result.output
+    assert "hunter2" not in result.output.lower()
+
+
+@pytest.mark.parametrize(
+    "url", ["https://example.org/a@b", "https://example.org/?mail=a@b.org", "https://x.org/#@"]
+)
+def test_an_at_sign_after_the_host_is_kept(make_catalogue, url):
+    papers = make_catalogue({"shinn2023reflexion.yaml": record(url=url, code=[url])})
+    [paper] = load_papers(papers)
+    assert paper.url == url and paper.code == (url,)
