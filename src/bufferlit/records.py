@@ -30,7 +30,9 @@ from bufferlit.model import (
 from bufferlit.recordfile import (
     MAX_RECORD_BYTES,
     RawRecord,
+    excerpt,
     field_at,
+    field_label,
     parse_record,
     parse_text,
 )
@@ -114,7 +116,7 @@ def _pattern(regex: re.Pattern[str], example: str) -> Callable[[Any], str]:
             return ""
         text = _text(300)(value)
         if not regex.match(text):
-            raise FieldError(f"{text!r} is not valid (expected e.g. {example})")
+            raise FieldError(f"{excerpt(text)} is not valid (expected e.g. {example})")
         return text
 
     return check
@@ -126,7 +128,7 @@ def _url(value: Any) -> str:
     text = _text(2000)(value)
     if not text.lower().startswith(("http://", "https://")):
         scheme = text.split(":", 1)[0] if ":" in text else "no scheme"
-        raise FieldError(f"only http(s) URLs are allowed, not {scheme!r}")
+        raise FieldError(f"only http(s) URLs are allowed, not {excerpt(scheme)}")
     try:
         host = urlsplit(text).netloc
     except ValueError:  # a '[' that opens no IPv6 address
@@ -138,11 +140,11 @@ def _url(value: Any) -> str:
             " remove it: records are published"
         )
     if not URL_PATTERN.match(text) or not host:
-        raise FieldError(f"{text!r} is not a valid URL")
+        raise FieldError(f"{excerpt(text)} is not a valid URL")
     unsafe = URL_UNSAFE.search(text)
     if unsafe:
         # RFC 3986 never allows these unencoded; in a page they could end an attribute.
-        raise FieldError(f"{text!r} has {unsafe[0]!r}, which a URL must percent-encode")
+        raise FieldError(f"{excerpt(text)} has {unsafe[0]!r}, which a URL must percent-encode")
     return text
 
 
@@ -198,7 +200,7 @@ def _date(value: Any) -> str:
             return dt.date.fromisoformat(value).isoformat()
         except ValueError:
             pass
-    raise FieldError(f"must be a date YYYY-MM-DD, not {value!r}")
+    raise FieldError(f"must be a date YYYY-MM-DD, not {excerpt(value)}")
 
 
 def _choice(enum_type: type[BufferType] | type[Stance]) -> Callable[[Any], str]:
@@ -206,7 +208,7 @@ def _choice(enum_type: type[BufferType] | type[Stance]) -> Callable[[Any], str]:
 
     def check(value: Any) -> str:
         if value not in allowed:
-            raise FieldError(f"{value!r} is not one of: {', '.join(allowed)}")
+            raise FieldError(f"{excerpt(value)} is not one of: {', '.join(allowed)}")
         return str(value)
 
     return check
@@ -220,14 +222,14 @@ def _domain(value: Any) -> str:
     if text not in DOMAINS:
         hint = process.extractOne(text, list(DOMAINS), scorer=fuzz.ratio, score_cutoff=60)
         suggestion = f"; did you mean {hint[0]!r}?" if hint else f" (one of: {', '.join(DOMAINS)})"
-        raise FieldError(f"{text!r} is not a known domain{suggestion}")
+        raise FieldError(f"{excerpt(text)} is not a known domain{suggestion}")
     return text
 
 
 def _id(value: Any) -> str:
     text = _text(80)(value)
     if not ID_PATTERN.match(text):
-        raise FieldError(f"{text!r} must be lowercase letters, digits and hyphens")
+        raise FieldError(f"{excerpt(text)} must be lowercase letters, digits and hyphens")
     return text
 
 
@@ -269,7 +271,8 @@ def validate_record(raw: RawRecord, display: str) -> tuple[Paper | None, list[Pr
         if key not in FIELD_RULES:
             hint = process.extractOne(key, FIELD_ORDER, scorer=fuzz.ratio, score_cutoff=60)
             suggestion = f"; did you mean {hint[0]!r}?" if hint else ""
-            problems.append(Problem(display, raw.line(key), key, f"unknown field{suggestion}"))
+            message = f"unknown field{suggestion}"
+            problems.append(Problem(display, raw.line(key), field_label(key), message))
     for name, rule in FIELD_RULES.items():
         if name in raw.broken:
             continue
@@ -287,7 +290,7 @@ def validate_record(raw: RawRecord, display: str) -> tuple[Paper | None, list[Pr
                 display,
                 raw.line("id"),
                 "id",
-                f"{clean['id']!r} does not match the file name {raw.path.name!r}",
+                f"{clean['id']!r} does not match the file name {excerpt(raw.path.name)}",
             )
         )
     if problems or raw.broken:
@@ -450,7 +453,10 @@ def displayer(papers_dir: Path) -> Callable[[Path], str]:
 
     def display(path: Path) -> str:
         if path.parent != papers_dir or path.is_symlink():
-            return _display(path)
-        return str(prefix / path.name) if prefix is not None else str(path)
+            shown = _display(path)
+        else:
+            shown = str(prefix / path.name) if prefix is not None else str(path)
+        # A file name is a value too: no terminal escape or line break in it reaches output.
+        return shown if shown.isprintable() else repr(shown)[1:-1]
 
     return display

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from tests.hostile.support import bare_record, record, run_cli, run_module
+from tests.hostile.support import bare_record, record, run_cli, run_module, yaml_value
 
 from bufferlit.recordfile import MAX_RECORD_BYTES
 from bufferlit.records import load_papers, read_papers
@@ -293,8 +293,11 @@ def test_pipes_devices_and_broken_links_are_reported_not_read(make_catalogue, tm
     (papers / "gone.yaml").symlink_to(tmp_path / "nowhere.yaml")
     done = run_module(["validate", "--papers", "papers"], cwd=papers.parent, timeout=30)
     assert done.returncode == 1
-    for name in ("fifo", "zero", "gone"):
+    for name in ("fifo", "gone"):
         assert f"papers/{name}.yaml:1: is not a regular file" in done.stderr
+    assert "papers/zero.yaml:1: is a symbolic link to a file outside the records folder" in (
+        done.stderr
+    )
     assert "ok.yaml" not in done.stderr
 
 
@@ -668,3 +671,87 @@ def test_an_at_sign_after_the_host_is_kept(make_catalogue, url):
     papers = make_catalogue({"shinn2023reflexion.yaml": record(url=url, code=[url])})
     [paper] = load_papers(papers)
     assert paper.url == url and paper.code == (url,)
+
+
+# ---------------------------------------------------------------------------------------------
+# A record never prints what it points at, nor more than a short escaped excerpt of a value
+
+SECRET = "s3cret-7f2c9a"
+# What a symbolic link might lead to: shadow-style lines, YAML keys, a whole valid record
+# (which would otherwise be cited, exported and searched like any other).
+OUTSIDE_FILES = {
+    "shadow": f"root:$6${SECRET}$hash:19000:0:99999:7:::\ndaemon:*:19000:0:99999:7:::\n",
+    "keys": f"{SECRET}: 1\npassword: {SECRET}\n",
+    "record": record(id="x", title=f"Title {SECRET}", abstract=f"Buffer {SECRET}."),
+}
+READERS = [
+    ["validate"],
+    ["cite"],
+    ["export"],
+    ["search", "buffer"],
+    ["tag", "{papers}"],
+    ["rekey", "--dry-run"],
+]
+
+
+@pytest.mark.parametrize("content", list(OUTSIDE_FILES))
+def test_a_record_linking_outside_the_folder_is_refused_unread(make_catalogue, tmp_path, content):
+    """``ln -s /etc/shadow papers/x.yaml`` made validate print every line of it."""
+    papers = make_catalogue({"shinn2023reflexion.yaml": record()})
+    outside = tmp_path / "private" / "notes.yaml"
+    outside.parent.mkdir()
+    outside.write_text(OUTSIDE_FILES[content])
+    (papers / "x.yaml").symlink_to(outside)
+    for command in READERS:
+        args = [arg.format(papers=papers) for arg in command]
+        result = run_cli([*args, "--papers", str(papers)] if "{papers}" not in command else args)
+        assert SECRET not in result.output, (command, result.output)
+        assert result.exit_code == 1, (command, result.output)
+        assert "x.yaml:1: is a symbolic link to a file outside the records folder" in result.output
+    assert outside.read_text() == OUTSIDE_FILES[content]
+
+
+def test_a_record_linking_inside_the_folder_is_read(make_catalogue):
+    """Decision: a link that stays inside papers/ (say to a file kept in a subfolder) is read
+    like the file it leads to; only links leading out are refused."""
+    papers = make_catalogue({})
+    (papers / "kept").mkdir()
+    (papers / "kept" / "shinn2023reflexion.yaml").write_text(record())
+    (papers / "shinn2023reflexion.yaml").symlink_to(Path("kept/shinn2023reflexion.yaml"))
+    [paper] = load_papers(papers)
+    assert paper.id == "shinn2023reflexion"
+
+
+# Long enough to flood a terminal, short enough for every limit before the message (YAML keys
+# stop at 1,024 characters, URLs at 2,000).
+LONG = "A" * 900 + SECRET
+yaml_key = yaml_value  # a double-quoted key loads back as exactly the text
+ESCAPE = "\x1b[2J\x1b]0;pwned\x07"
+QUOTED_VALUES = {
+    "unknown field": f"{yaml_key(LONG)}: 1\n",
+    "unknown field with escapes": f"{yaml_key(ESCAPE + LONG)}: 1\n",
+    "twice": f"{yaml_key(LONG)}: 1\n{yaml_key(LONG)}: 2\n",
+    "url": f"url: {yaml_value('https://example.org/' + LONG + '<')}\n",
+    "bad url": f"url: {yaml_value('https://' + LONG)}\n",
+    "scheme": f"url: {yaml_value(LONG + ':x')}\n",
+    "doi": f"doi: {yaml_value('10.1/ ' + LONG[-250:])}\n",
+    "stance": f"stance: {yaml_value([LONG])}\n",
+    "stance mapping": f"stance: {{{yaml_key(LONG)}: 1}}\n",
+    "date": f"notes: !!timestamp {yaml_value(LONG)}\n",
+    "tag": f"notes: !{'t' * 5000}{SECRET} x\n",
+    "alias name": f"notes: *{'a' * 5000}{SECRET}\n",
+}
+
+
+@pytest.mark.parametrize("case", list(QUOTED_VALUES))
+def test_a_message_quotes_at_most_a_short_escaped_excerpt(make_catalogue, case):
+    text = record(venue="x").replace('venue: "x"\n', "") + QUOTED_VALUES[case]
+    papers = make_catalogue({"shinn2023reflexion.yaml": text})
+    result = run_cli(["validate", "--papers", str(papers)])
+    assert result.exit_code == 1
+    problems = [line for line in result.output.splitlines() if ".yaml:" in line]
+    assert problems, result.output
+    assert SECRET not in result.output
+    assert "\x1b" not in result.output and "\x07" not in result.output
+    for line in problems:
+        assert len(line) < 400, line
