@@ -41,6 +41,10 @@ MAX_ABSTRACT_CHARS = 20_000
 MAX_TITLE_CHARS = 500
 MIN_YEAR, MAX_YEAR = 1900, dt.date.today().year + 1
 
+# Written by rekey before it renames, removed when done (see rekey.py); while it is there a
+# rename was interrupted and the catalogue may hold one paper under two ids.
+REKEY_JOURNAL = ".bufferlit-rekey.json"
+
 # Citation keys (shinn2023reflexion) and title slugs (reflexion-language-agents) both fit.
 ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 ARXIV_PATTERN = re.compile(r"^(\d{4}\.\d{4,5}|[a-z\-]+(\.[A-Z]{2})?/\d{7})$")
@@ -383,6 +387,9 @@ def read_catalogue(papers_dir: Path) -> Reading:
     problems: list[Problem] = []
     lines: dict[str, dict[str, int]] = {}
     display_of = displayer(papers_dir)
+    if (papers_dir / REKEY_JOURNAL).exists():
+        message = "a rekey was interrupted; run `bufferlit rekey` to finish its renames"
+        problems.append(Problem(display_of(papers_dir / REKEY_JOURNAL), 0, "", message))
     for path in _misnamed_records(papers_dir):
         message = "is not read: a record's file name must end in .yaml"
         problems.append(Problem(display_of(path), 1, "", message))
