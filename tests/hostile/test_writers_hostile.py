@@ -15,11 +15,13 @@ import sys
 import time
 from pathlib import Path
 
+import bibtexparser.middlewares as bib_middlewares
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from tests.hostile.support import HOSTILE, bare_record, record, run_cli, run_module
 
+import bufferlit.bibimport
 import bufferlit.writer
 from bufferlit.bibimport import import_bib
 from bufferlit.errors import BufferlitError
@@ -546,6 +548,60 @@ def test_import_bib_with_values_the_loader_refuses_leaves_the_record(make_catalo
     assert "aborted on line" not in done.stderr  # bibtexparser's own 0-based report
     assert snapshot(papers) == before
     assert_every_record_complete(papers)
+
+
+# ---------------------------------------------------------------------------------------------
+# Sizes are checked before BibTeX is decoded
+
+# One entry of 100,000 authors (2.5 MB): it ran 78 s in LaTeX decoding and name splitting
+# before the record-size limit refused it.
+MANY_AUTHORS = " and ".join(f"Surname{i:05d}, G{i:05d}" for i in range(100_000))
+
+
+def test_an_entry_too_big_for_a_record_is_refused_before_decoding(
+    make_catalogue, tmp_path, monkeypatch
+):
+    papers = curated_catalogue(make_catalogue)
+    bib = tmp_path / "many.bib"
+    bib.write_text(
+        "@article{huge,\n  title = {Reflexion: Language Agents with Verbal Reinforcement"
+        " Learning},\n  year = {2023},\n  author = {Shinn, Noah and "
+        + MANY_AUTHORS
+        + "}\n}\n"
+        + BIB
+    )
+    decoded: list[str] = []
+    real = bib_middlewares.LatexDecodingMiddleware.transform_entry
+
+    def spy(self, entry, library):  # type: ignore[no-untyped-def]
+        decoded.append(entry.key)
+        return real(self, entry, library)
+
+    monkeypatch.setattr(bib_middlewares.LatexDecodingMiddleware, "transform_entry", spy)
+    result = run_cli(["import-bib", str(bib), "--papers", str(papers), "--overwrite"])
+    assert result.exit_code == 1
+    assert f"{bib}:4: author: is 2,500,013 characters; at most 262,144" in result.output
+    assert "(entry 'huge' skipped)" in result.output
+    assert "huge" not in decoded  # refused before any decoding
+    assert sorted(decoded) == ["shinn2023reflexion", "wang2022learning"]
+    # The other entries of the file are imported as usual.
+    reflexion, wang = load_papers(papers)
+    assert reflexion.authors == ("Shinn, Noah", "Cassano, Federico", "Gopinath, Ashwin")
+    assert wang.venue == "TMLR"
+
+
+def test_a_bib_file_too_big_is_refused_unread(make_catalogue, tmp_path, monkeypatch):
+    papers = curated_catalogue(make_catalogue)
+    before = snapshot(papers)
+    bib = tmp_path / "huge.bib"
+    with bib.open("wb") as handle:  # sparse: the size is real, the disk is not used
+        handle.truncate(bufferlit.bibimport.MAX_BIB_BYTES + 1)
+    monkeypatch.setattr(Path, "read_text", lambda *a, **k: pytest.fail("the file was read"))
+    result = run_cli(["import-bib", str(bib), "--papers", str(papers)])
+    monkeypatch.undo()
+    assert result.exit_code == 1
+    assert f"{bib}: is 33,554,433 bytes; a BibTeX file may be at most 33,554,432" in result.output
+    assert snapshot(papers) == before
 
 
 # ---------------------------------------------------------------------------------------------
