@@ -551,6 +551,49 @@ def test_import_bib_with_values_the_loader_refuses_leaves_the_record(make_catalo
 
 
 # ---------------------------------------------------------------------------------------------
+# A dry run writes nothing, so it needs no write access
+
+# Root writes into a read-only folder anyway: its process drops the capabilities that let it.
+WITHOUT_OVERRIDE = (
+    ["setpriv", "--bounding-set=-dac_override,-dac_read_search,-fowner", "--"]
+    if os.geteuid() == 0
+    else []
+)
+
+
+def test_ingest_dry_run_works_in_a_read_only_papers_folder(make_catalogue, tmp_path):
+    papers = curated_catalogue(make_catalogue)
+    listing = tmp_path / "listing.txt"
+    listing.write_text(listing_text(1))
+    for path in papers.iterdir():
+        path.chmod(0o444)
+    papers.chmod(0o555)
+    before = snapshot(papers)
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2] / "src")}
+
+    def ingest(*extra: str) -> subprocess.CompletedProcess[str]:
+        command = [sys.executable, "-m", "bufferlit", "ingest", str(listing), "--papers"]
+        return subprocess.run(
+            [*WITHOUT_OVERRIDE, *command, str(papers), *extra],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=60,
+        )
+
+    try:
+        dry = ingest("--dry-run")
+        real = ingest()  # shows the folder really is read-only to the process
+    finally:
+        papers.chmod(0o755)
+    assert dry.returncode == 0, dry.stderr
+    assert "would add: 1 new" in dry.stdout
+    assert real.returncode == 1 and "Traceback" not in real.stderr
+    assert "Permission denied" in real.stderr
+    assert snapshot(papers) == before
+
+
+# ---------------------------------------------------------------------------------------------
 # Sizes are checked before BibTeX is decoded
 
 # One entry of 100,000 authors (2.5 MB): it ran 78 s in LaTeX decoding and name splitting
