@@ -19,30 +19,26 @@ from rapidfuzz import fuzz, process
 
 from bufferlit.errors import RecordsInvalid
 from bufferlit.identity import Identity, Verdict, catalogue_pairs
-from bufferlit.model import (
-    FIELD_ORDER,
-    REQUIRED_FIELDS,
-    BufferType,
-    Paper,
-    Problem,
-    Stance,
-)
+from bufferlit.model import FIELD_ORDER, REQUIRED_FIELDS, BufferType, Paper, Problem, Stance
 from bufferlit.recordfile import (
     MAX_RECORD_BYTES,
     RawRecord,
+    display_path,
     excerpt,
     field_at,
     field_label,
+    misnamed_records,
     parse_record,
     parse_text,
+    record_paths,
 )
+from bufferlit.recordfile import displayer as displayer  # ingest imports it from here
 
 MAX_ABSTRACT_CHARS = 20_000
 MAX_TITLE_CHARS = 500
 MIN_YEAR, MAX_YEAR = 1900, dt.date.today().year + 1
 
-# Written by rekey before it renames, removed when done (see rekey.py); while it is there a
-# rename was interrupted and the catalogue may hold one paper under two ids.
+# rekey's journal (see rekey.py): while it is there, one paper may be under two ids.
 REKEY_JOURNAL = ".bufferlit-rekey.json"
 
 # Citation keys (shinn2023reflexion) and title slugs (reflexion-language-agents) both fit.
@@ -53,9 +49,8 @@ DATE_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 # No text field needs these, and they break what is made from it: C0/C1 controls (terminal
 # escapes in CLI output; not allowed in the Atom feed's XML), U+FFFE/U+FFFF (not XML either).
 FORBIDDEN_CHARACTER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
-# A title, venue or name is one line: a line break in it splits CLI output, a feed entry's
-# title and a RIS line. (U+0085 is a C1 control, refused above; the abstract and the notes
-# may hold paragraphs.)
+# A title, venue or name is one line: a line break splits CLI output, a feed title, a RIS line
+# (U+0085 is a C1 control, refused above). The abstract and the notes may hold paragraphs.
 LINE_BREAK = re.compile("[\n\r\u2028\u2029]")
 LINE_BREAK_NAMES = {"\n": "a line feed", "\r": "a carriage return"}
 # 'added' drives the feed's order: a date far in the future would head it forever.
@@ -183,8 +178,7 @@ def _year(value: Any) -> int | None:
 
 
 def _added(value: Any) -> str:
-    """The date a record entered the catalogue: from 1990 up to tomorrow (a contributor's
-    clock may be a day ahead of UTC)."""
+    """From 1990 up to tomorrow (a contributor's clock may be a day ahead of UTC)."""
     text = _date(value)
     last = dt.date.today() + dt.timedelta(days=1)
     if not FIRST_ADDED <= dt.date.fromisoformat(text) <= last:
@@ -356,20 +350,6 @@ def check_catalogue(
 # ---------------------------------------------------------------------------------------------
 
 
-def record_paths(papers_dir: Path) -> list[Path]:
-    return sorted(path for path in papers_dir.glob("*.yaml"))
-
-
-def _misnamed_records(papers_dir: Path) -> list[Path]:
-    """Files that look like records but would be skipped (x.yml, x.YAML): silently leaving a
-    paper out of the catalogue would lose it."""
-    return sorted(
-        path
-        for path in papers_dir.iterdir()
-        if path.suffix.lower() in {".yml", ".yaml"} and path.suffix != ".yaml"
-    )
-
-
 @dataclass(frozen=True)
 class Reading:
     """A catalogue as read: its valid papers, what is wrong, what a curator should look at."""
@@ -390,7 +370,7 @@ def read_catalogue(papers_dir: Path) -> Reading:
     if (papers_dir / REKEY_JOURNAL).exists():
         message = "a rekey was interrupted; run `bufferlit rekey` to finish its renames"
         problems.append(Problem(display_of(papers_dir / REKEY_JOURNAL), 0, "", message))
-    for path in _misnamed_records(papers_dir):
+    for path in misnamed_records(papers_dir):
         message = "is not read: a record's file name must end in .yaml"
         problems.append(Problem(display_of(path), 1, "", message))
     for path in record_paths(papers_dir):
@@ -418,7 +398,7 @@ def check_record_text(text: str, path: Path, display: str | None = None) -> list
     """Every problem the loader would find in ``text`` written to ``path``: writers call this
     before writing so that they never leave a record that does not validate. ``display`` is
     how problems name the file (default: as the loader would; see ``displayer``)."""
-    display = _display(path) if display is None else display
+    display = display_path(path) if display is None else display
     size = len(text.encode("utf-8", "surrogatepass"))
     if size > MAX_RECORD_BYTES:
         line, field = field_at(text.encode("utf-8", "surrogatepass"), MAX_RECORD_BYTES)
@@ -436,34 +416,3 @@ def load_papers(papers_dir: Path) -> list[Paper]:
     if problems:
         raise RecordsInvalid(problems)
     return sorted(papers, key=lambda paper: paper.id)
-
-
-def _display(path: Path) -> str:
-    # The folder is resolved, never the file itself: a record that is a symbolic link is
-    # named by its own name, not its target's, and a link loop cannot raise.
-    try:
-        return str((path.parent.resolve() / path.name).relative_to(Path.cwd().resolve()))
-    except (ValueError, OSError, RuntimeError):
-        return str(path)
-
-
-def displayer(papers_dir: Path) -> Callable[[Path], str]:
-    """``_display`` for the files of one folder, resolving the folder and the working
-    directory once instead of once per file (about 0.4 s of CPU per 10,000 records). A file that
-    is itself a symbolic link still gets the full ``_display``."""
-    cwd = Path.cwd().resolve()
-    folder = papers_dir.resolve()
-    try:
-        prefix: Path | None = folder.relative_to(cwd)
-    except ValueError:
-        prefix = None
-
-    def display(path: Path) -> str:
-        if path.parent != papers_dir or path.is_symlink():
-            shown = _display(path)
-        else:
-            shown = str(prefix / path.name) if prefix is not None else str(path)
-        # A file name is a value too: no terminal escape or line break in it reaches output.
-        return shown if shown.isprintable() else repr(shown)[1:-1]
-
-    return display
