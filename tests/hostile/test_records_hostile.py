@@ -755,3 +755,13 @@ def test_a_message_quotes_at_most_a_short_escaped_excerpt(make_catalogue, case):
     assert "\x1b" not in result.output and "\x07" not in result.output
     for line in problems:
         assert len(line) < 400, line
+
+
+def test_a_file_name_with_terminal_escapes_is_printed_escaped(make_catalogue):
+    name = "x\x1b[2J\x1b]0;pwned\x07\nfake.yaml:1: all good.yaml"
+    papers = make_catalogue({name: "id: x\n"})
+    result = run_cli(["validate", "--papers", str(papers)])
+    assert result.exit_code == 1
+    assert "\x1b" not in result.output and "\x07" not in result.output
+    assert "\\x1b[2J" in result.output
+    assert not any(line.startswith("fake.yaml") for line in result.output.splitlines())
