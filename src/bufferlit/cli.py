@@ -160,7 +160,7 @@ def ingest(listing: Path, papers_dir: Path, dry_run: bool) -> None:
 
 @cli.command()
 @click.argument("ids", nargs=-1, required=True)
-@papers_option
+@new_papers_option
 @click.option(
     "--abstract-file",
     type=click.Path(path_type=Path, exists=True, dir_okay=False),
@@ -203,7 +203,8 @@ def add(
 def import_bib_command(bibfile: Path, papers_dir: Path, overwrite: bool, dry_run: bool) -> None:
     """Fill authors, year, venue, arxiv, doi and url from a BibTeX file.
 
-    Entries are matched to records by arXiv id, else by fuzzy title. Empty fields are filled;
+    Entries are matched to records by arXiv id or DOI, else by a close title that the year
+    and first author do not contradict (ambiguous entries are reported). Empty fields are filled;
     non-empty ones are kept unless --overwrite is given. Curated fields are never touched.
 
     \b
@@ -211,12 +212,14 @@ def import_bib_command(bibfile: Path, papers_dir: Path, overwrite: bool, dry_run
         bufferlit import-bib data/seed-metadata.bib --papers papers
     """
     from bufferlit.bibimport import import_bib
+    from bufferlit.recordfile import excerpt
 
     report = import_bib(bibfile, papers_dir, overwrite=overwrite, dry_run=dry_run)
     for paper_id, fields in report.updated:
         click.echo(f"updated {paper_id}: {', '.join(fields)}")
     for entry in report.unmatched:
-        click.echo(f"{bibfile}:{entry.line}: unmatched: {entry.key} {entry.title!r}", err=True)
+        where = f"{bibfile}:{entry.line}: unmatched: {excerpt(entry.key)}"
+        click.echo(f"{where} {excerpt(entry.title)}", err=True)
     for entry, ids in report.ambiguous:
         click.echo(
             f"{bibfile}:{entry.line}: ambiguous: {entry.key} matches {', '.join(ids)}", err=True

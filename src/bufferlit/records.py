@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from bufferlit.errors import RecordsInvalid
 from bufferlit.hints import did_you_mean
@@ -31,18 +32,23 @@ from bufferlit.model import (
 from bufferlit.recordfile import (
     MAX_RECORD_BYTES,
     RawRecord,
+    display_path,
+    excerpt,
     field_at,
+    field_label,
+    misnamed_records,
     parse_record,
     parse_text,
+    record_paths,
 )
-from bufferlit.recordfile import display as _display
-from bufferlit.recordfile import (
-    displayer as displayer,  # re-exported: ingest names files as the loader does
-)
+from bufferlit.recordfile import displayer as displayer  # ingest imports it from here
 
 MAX_ABSTRACT_CHARS = 20_000
 MAX_TITLE_CHARS = 500
 MIN_YEAR, MAX_YEAR = 1900, dt.date.today().year + 1
+
+# rekey's journal (see rekey.py): while it is there, one paper may be under two ids.
+REKEY_JOURNAL = ".bufferlit-rekey.json"
 
 # Citation keys (shinn2023reflexion) and title slugs (reflexion-language-agents) both fit.
 ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -52,6 +58,12 @@ DATE_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 # No text field needs these, and they break what is made from it: C0/C1 controls (terminal
 # escapes in CLI output; not allowed in the Atom feed's XML), U+FFFE/U+FFFF (not XML either).
 FORBIDDEN_CHARACTER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
+# A title, venue or name is one line: a line break splits CLI output, a feed title, a RIS line
+# (U+0085 is a C1 control, refused above). The abstract and the notes may hold paragraphs.
+LINE_BREAK = re.compile("[\n\r\u2028\u2029]")
+LINE_BREAK_NAMES = {"\n": "a line feed", "\r": "a carriage return"}
+# 'added' drives the feed's order: a date far in the future would head it forever.
+FIRST_ADDED = dt.date(1990, 1, 1)
 URL_UNSAFE = re.compile(r'[<>"`\\{}|^]')
 URL_PATTERN = re.compile(r"^https?://[^\s/?#]+\.[^\s]*$|^https?://[^\s/?#]+\.[^\s/?#]+$")
 
@@ -65,7 +77,7 @@ class FieldError(ValueError):
     pass
 
 
-def _text(limit: int) -> Callable[[Any], str]:
+def _text(limit: int, *, one_line: bool = False) -> Callable[[Any], str]:
     def check(value: Any) -> str:
         if not isinstance(value, str):
             raise FieldError(f"must be text, not {_kind(value)}")
@@ -78,13 +90,31 @@ def _text(limit: int) -> Callable[[Any], str]:
                 f"has the control character U+{ord(bad[0]):04X} at character {bad.start() + 1}"
                 " (not allowed in text)"
             )
+        brk = LINE_BREAK.search(text) if one_line else None
+        if brk:
+            name = LINE_BREAK_NAMES.get(brk[0], f"the line separator U+{ord(brk[0]):04X}")
+            raise FieldError(f"has {name} at character {brk.start() + 1}; it must be one line")
         return text
 
     return check
 
 
-def _optional_text(limit: int) -> Callable[[Any], str]:
-    check = _text(limit)
+def _required_text(limit: int, *, one_line: bool = False) -> Callable[[Any], str]:
+    """Text that must say something: a title of spaces passed the loader, then crashed cite
+    and the site build."""
+    check = _text(limit, one_line=one_line)
+
+    def required(value: Any) -> str:
+        text = check(value)
+        if not text:
+            raise FieldError("is empty (only white space)")
+        return text
+
+    return required
+
+
+def _optional_text(limit: int, *, one_line: bool = False) -> Callable[[Any], str]:
+    check = _text(limit, one_line=one_line)
     return lambda value: "" if value is None else check(value)
 
 
@@ -94,7 +124,7 @@ def _pattern(regex: re.Pattern[str], example: str) -> Callable[[Any], str]:
             return ""
         text = _text(300)(value)
         if not regex.match(text):
-            raise FieldError(f"{text!r} is not valid (expected e.g. {example})")
+            raise FieldError(f"{excerpt(text)} is not valid (expected e.g. {example})")
         return text
 
     return check
@@ -106,13 +136,23 @@ def _url(value: Any) -> str:
     text = _text(2000)(value)
     if not text.lower().startswith(("http://", "https://")):
         scheme = text.split(":", 1)[0] if ":" in text else "no scheme"
-        raise FieldError(f"only http(s) URLs are allowed, not {scheme!r}")
-    if not URL_PATTERN.match(text):
-        raise FieldError(f"{text!r} is not a valid URL")
+        raise FieldError(f"only http(s) URLs are allowed, not {excerpt(scheme)}")
+    try:
+        host = urlsplit(text).netloc
+    except ValueError:  # a '[' that opens no IPv6 address
+        host = ""
+    if "@" in host:
+        # Checked first and never echoed: before '@' is a user name and perhaps a password.
+        raise FieldError(
+            "has a user name or password before the host ('user@' or 'user:password@');"
+            " remove it: records are published"
+        )
+    if not URL_PATTERN.match(text) or not host:
+        raise FieldError(f"{excerpt(text)} is not a valid URL")
     unsafe = URL_UNSAFE.search(text)
     if unsafe:
         # RFC 3986 never allows these unencoded; in a page they could end an attribute.
-        raise FieldError(f"{text!r} has {unsafe[0]!r}, which a URL must percent-encode")
+        raise FieldError(f"{excerpt(text)} has {unsafe[0]!r}, which a URL must percent-encode")
     return text
 
 
@@ -133,11 +173,7 @@ def _list_of(item: Callable[[Any], str]) -> Callable[[Any], tuple[str, ...]]:
     return check
 
 
-def _author(value: Any) -> str:
-    text = _text(200)(value)
-    if not text:
-        raise FieldError("is empty")
-    return text
+_author = _required_text(200, one_line=True)
 
 
 def _year(value: Any) -> int | None:
@@ -151,6 +187,17 @@ def _year(value: Any) -> int | None:
     return value
 
 
+def _added(value: Any) -> str:
+    """From 1990 up to tomorrow (a contributor's clock may be a day ahead of UTC)."""
+    text = _date(value)
+    last = dt.date.today() + dt.timedelta(days=1)
+    if not FIRST_ADDED <= dt.date.fromisoformat(text) <= last:
+        raise FieldError(
+            f"{text} is out of range ({FIRST_ADDED.isoformat()} to tomorrow, {last.isoformat()})"
+        )
+    return text
+
+
 def _date(value: Any) -> str:
     if isinstance(value, dt.datetime):
         raise FieldError(f"must be a date YYYY-MM-DD, not a date and time ({value.isoformat()})")
@@ -161,7 +208,7 @@ def _date(value: Any) -> str:
             return dt.date.fromisoformat(value).isoformat()
         except ValueError:
             pass
-    raise FieldError(f"must be a date YYYY-MM-DD, not {value!r}")
+    raise FieldError(f"must be a date YYYY-MM-DD, not {excerpt(value)}")
 
 
 def _choice(options: type[BufferType] | type[Stance] | tuple[str, ...]) -> Callable[[Any], str]:
@@ -170,7 +217,7 @@ def _choice(options: type[BufferType] | type[Stance] | tuple[str, ...]) -> Calla
     def check(value: Any) -> str:
         if value not in allowed:
             hint = did_you_mean(value, allowed) if isinstance(value, str) else ""
-            raise FieldError(f"{value!r} is not one of: {', '.join(allowed)}{hint}")
+            raise FieldError(f"{excerpt(value)} is not one of: {', '.join(allowed)}{hint}")
         return str(value)
 
     return check
@@ -180,14 +227,14 @@ def _domain(value: Any) -> str:
     text = _text(60)(value)
     if text not in DOMAINS:
         suggestion = did_you_mean(text, DOMAINS) or f" (one of: {', '.join(DOMAINS)})"
-        raise FieldError(f"{text!r} is not a known domain{suggestion}")
+        raise FieldError(f"{excerpt(text)} is not a known domain{suggestion}")
     return text
 
 
 def _id(value: Any) -> str:
     text = _text(80)(value)
     if not ID_PATTERN.match(text):
-        raise FieldError(f"{text!r} must be lowercase letters, digits and hyphens")
+        raise FieldError(f"{excerpt(text)} must be lowercase letters, digits and hyphens")
     return text
 
 
@@ -223,22 +270,22 @@ def _labels(value: Any) -> Labels | None:
 
 FIELD_RULES: dict[str, Callable[[Any], Any]] = {
     "id": _id,
-    "title": _text(MAX_TITLE_CHARS),
+    "title": _required_text(MAX_TITLE_CHARS, one_line=True),
     "authors": _list_of(_author),
     "year": _year,
-    "venue": _optional_text(300),
+    "venue": _optional_text(300, one_line=True),
     "arxiv": _pattern(ARXIV_PATTERN, "2303.11366"),
     "doi": _pattern(DOI_PATTERN, "10.1145/3620666.3651380"),
     "url": _url,
     "code": _list_of(_url),
-    "added": _date,
+    "added": _added,
     "buffer_types": _list_of(_choice(BufferType)),
     "stance": lambda value: None if value is None else _choice(Stance)(value),
     "domains": _list_of(_domain),
     "notes": _optional_text(2000),
     "labels": _labels,
     "distinct_from": _list_of(_id),
-    "abstract": _text(MAX_ABSTRACT_CHARS),
+    "abstract": _required_text(MAX_ABSTRACT_CHARS),
 }
 assert tuple(FIELD_RULES) == FIELD_ORDER, "every record field needs exactly one rule"
 
@@ -259,7 +306,8 @@ def validate_record(raw: RawRecord, display: str) -> tuple[Paper | None, list[Pr
     for key in raw.data:
         if key not in FIELD_RULES:
             suggestion = did_you_mean(key, FIELD_ORDER)
-            problems.append(Problem(display, raw.line(key), key, f"unknown field{suggestion}"))
+            message = f"unknown field{suggestion}"
+            problems.append(Problem(display, raw.line(key), field_label(key), message))
     for name, rule in FIELD_RULES.items():
         if name in raw.broken:
             continue
@@ -277,7 +325,7 @@ def validate_record(raw: RawRecord, display: str) -> tuple[Paper | None, list[Pr
                 display,
                 raw.line("id"),
                 "id",
-                f"{clean['id']!r} does not match the file name {raw.path.name!r}",
+                f"{clean['id']!r} does not match the file name {excerpt(raw.path.name)}",
             )
         )
     if problems or raw.broken:
@@ -339,20 +387,6 @@ def check_catalogue(
 # ---------------------------------------------------------------------------------------------
 
 
-def record_paths(papers_dir: Path) -> list[Path]:
-    return sorted(path for path in papers_dir.glob("*.yaml"))
-
-
-def _misnamed_records(papers_dir: Path) -> list[Path]:
-    """Files that look like records but would be skipped (x.yml, x.YAML): silently leaving a
-    paper out of the catalogue would lose it."""
-    return sorted(
-        path
-        for path in papers_dir.iterdir()
-        if path.suffix.lower() in {".yml", ".yaml"} and path.suffix != ".yaml"
-    )
-
-
 @dataclass(frozen=True)
 class Reading:
     """A catalogue as read: its valid papers, what is wrong, what a curator should look at."""
@@ -370,7 +404,10 @@ def read_catalogue(papers_dir: Path) -> Reading:
     problems: list[Problem] = []
     lines: dict[str, dict[str, int]] = {}
     display_of = displayer(papers_dir)
-    for path in _misnamed_records(papers_dir):
+    if (papers_dir / REKEY_JOURNAL).exists():
+        message = "a rekey was interrupted; run `bufferlit rekey` to finish its renames"
+        problems.append(Problem(display_of(papers_dir / REKEY_JOURNAL), 0, "", message))
+    for path in misnamed_records(papers_dir):
         message = "is not read: a record's file name must end in .yaml"
         problems.append(Problem(display_of(path), 1, "", message))
     for path in record_paths(papers_dir):
@@ -398,7 +435,7 @@ def check_record_text(text: str, path: Path, display: str | None = None) -> list
     """Every problem the loader would find in ``text`` written to ``path``: writers call this
     before writing so that they never leave a record that does not validate. ``display`` is
     how problems name the file (default: as the loader would; see ``displayer``)."""
-    display = _display(path) if display is None else display
+    display = display_path(path) if display is None else display
     size = len(text.encode("utf-8", "surrogatepass"))
     if size > MAX_RECORD_BYTES:
         line, field = field_at(text.encode("utf-8", "surrogatepass"), MAX_RECORD_BYTES)

@@ -126,6 +126,7 @@ def paper_fields(paper: Paper) -> dict[str, Any]:
         "notes": paper.notes,
         # Kept as read, so that rewriting a record (import-bib, rekey) keeps its labels line.
         "labels": labels_fields(paper.labels) if paper.labels else None,
+        "distinct_from": list(paper.distinct_from),
         "abstract": paper.abstract,
     }
 

@@ -81,7 +81,9 @@ def run_cli(args: Sequence[str]) -> Result:
 def run_module(
     args: Sequence[str], *, cwd: Path | None = None, timeout: float = 60, stdin: str = ""
 ) -> subprocess.CompletedProcess[str]:
-    """``python -m bufferlit ARGS`` as a real process (a crash or hang cannot take pytest down)."""
+    """``python -m bufferlit ARGS`` as a real process (a crash or hang cannot take pytest down),
+    running this checkout's code wherever ``cwd`` is (a relative PYTHONPATH would not follow)."""
+    source = str(Path(__file__).resolve().parents[2] / "src")
     return subprocess.run(
         [sys.executable, "-m", "bufferlit", *args],
         cwd=cwd,
@@ -89,7 +91,7 @@ def run_module(
         capture_output=True,
         text=True,
         timeout=timeout,
-        env={**os.environ, "PYTHONFAULTHANDLER": "1", "NO_COLOR": "1"},
+        env={**os.environ, "PYTHONFAULTHANDLER": "1", "NO_COLOR": "1", "PYTHONPATH": source},
     )
 
 

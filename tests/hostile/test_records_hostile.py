@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from tests.hostile.support import bare_record, record, run_cli, run_module
+from tests.hostile.support import bare_record, record, run_cli, run_module, yaml_value
 
 from bufferlit.recordfile import MAX_RECORD_BYTES
 from bufferlit.records import load_papers, read_papers
@@ -293,8 +293,11 @@ def test_pipes_devices_and_broken_links_are_reported_not_read(make_catalogue, tm
     (papers / "gone.yaml").symlink_to(tmp_path / "nowhere.yaml")
     done = run_module(["validate", "--papers", "papers"], cwd=papers.parent, timeout=30)
     assert done.returncode == 1
-    for name in ("fifo", "zero", "gone"):
+    for name in ("fifo", "gone"):
         assert f"papers/{name}.yaml:1: is not a regular file" in done.stderr
+    assert "papers/zero.yaml:1: is a symbolic link to a file outside the records folder" in (
+        done.stderr
+    )
     assert "ok.yaml" not in done.stderr
 
 
@@ -470,3 +473,295 @@ def test_any_bytes_give_problems_never_an_exception(tmp_path, content):
         assert PROBLEM_LINE.match(str(problem).splitlines()[0]), str(problem)
         assert problem.line >= 1
     assert len(papers_found) <= 1
+
+
+# ---------------------------------------------------------------------------------------------
+# Whatever the loader accepts, every writer can write: no record passes validate and then
+# crashes cite, export or the site.
+
+BLANKS = ["   ", "\t", " \u00a0 ", "\u3000", "\u2003\u2003"]
+
+
+@pytest.mark.parametrize("blank", BLANKS)
+@pytest.mark.parametrize("field", ["title", "abstract", "authors"])
+def test_a_blank_required_text_is_refused_with_its_line(make_catalogue, field, blank):
+    """A whitespace-only title passed validate, then crashed cite and build (a traceback)."""
+    text = record(**{field: [blank] if field == "authors" else blank})
+    papers = make_catalogue({"shinn2023reflexion.yaml": text})
+    result = run_cli(["validate", "--papers", str(papers)])
+    assert result.exit_code == 1
+    where = f"shinn2023reflexion.yaml:{line_of(text, field)}: {field}: "
+    assert where in result.output, result.output
+    assert re.search(r"is empty|only white ?space", result.output), result.output
+    for command in (["cite"], ["export"]):
+        done = run_cli([*command, "--papers", str(papers)])
+        assert done.exit_code == 1 and where in done.output
+
+
+# Text a field may plausibly hold, edge cases first: blanks, lone separators and escapes, names
+# BibTeX reads as syntax, one character, the longest allowed.
+EDGE_TEXT = st.one_of(
+    st.sampled_from(
+        [
+            *BLANKS,
+            "",
+            ",",
+            ", ,",
+            ",,,",
+            "{",
+            "}",
+            "}{",
+            "\\",
+            "%",
+            "~",
+            "^",
+            "&",
+            "#",
+            "and",
+            "others",
+            " and ",
+            "-",
+            "--",
+            "``",
+            "'",
+            '"',
+            "x",
+            "é",
+            "\u200b",
+            "\u00ad",
+            "\ufeff",
+            "\u0301",
+            "🙂",
+            "=1+1",
+            "@x",
+            "<b>",
+            "{{ x }}",
+            "a\u00a0b",
+            "x" * 500,
+        ]
+    ),
+    st.text(
+        st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="\ufffe\uffff"),
+        max_size=30,
+    ),
+)
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    title=EDGE_TEXT,
+    abstract=EDGE_TEXT,
+    authors=st.lists(EDGE_TEXT, max_size=3),
+    venue=EDGE_TEXT,
+    notes=EDGE_TEXT,
+)
+def test_every_record_the_loader_accepts_can_be_cited_exported_and_built(
+    title, abstract, authors, venue, notes
+):
+    from bufferlit.cite import FORMATS as CITE_FORMATS
+    from bufferlit.export import FORMATS as EXPORT_FORMATS
+    from bufferlit.recordfile import parse_text
+    from bufferlit.records import validate_record
+    from bufferlit.site.pages import SiteOptions, generate_site
+    from bufferlit.tagger import DOMAINS, tag_papers
+
+    text = record(title=title, abstract=abstract, authors=authors or None, venue=venue, notes=notes)
+    path = Path("papers/shinn2023reflexion.yaml")
+    raw, _ = parse_text(text, path, str(path))
+    if raw is None:
+        return
+    paper, _ = validate_record(raw, str(path))
+    if paper is None:
+        return
+    for write in CITE_FORMATS.values():
+        assert write([paper])
+    entries = tag_papers([paper])
+    for export in EXPORT_FORMATS.values():
+        assert export(entries)
+    # Every page, the feed and the downloads (generate_site writes the Atom feed too).
+    assert generate_site(entries, DOMAINS, SiteOptions())
+
+
+# ---------------------------------------------------------------------------------------------
+# Dates the feed would misorder, line breaks in one-line fields, credentials in URLs
+
+
+@pytest.mark.parametrize(
+    "added", ["9999-12-31", "0001-01-01", "1989-12-31", "2100-01-01", "+days 2"]
+)
+def test_an_added_date_outside_1990_to_tomorrow_is_refused(make_catalogue, added):
+    """'9999-12-31' would head the feed forever."""
+    import datetime as dt
+
+    if added == "+days 2":
+        added = (dt.date.today() + dt.timedelta(days=2)).isoformat()
+    text = record(raw=f"added: {added}\n").replace('added: "2026-11-26"\n', "")
+    papers = make_catalogue({"shinn2023reflexion.yaml": text})
+    [problem] = problems_of(papers)
+    where = f"shinn2023reflexion.yaml:{line_of(text, 'added')}: added: "
+    assert f"{where}{added} is out of range (1990-01-01 to tomorrow" in problem
+
+
+@pytest.mark.parametrize("days", [-20_000, -1, 0, 1])
+def test_an_added_date_from_1990_to_tomorrow_is_kept(make_catalogue, days):
+    import datetime as dt
+
+    day = max(dt.date.today() + dt.timedelta(days=days), dt.date(1990, 1, 1))
+    text = record(raw=f"added: {day.isoformat()}\n").replace('added: "2026-11-26"\n', "")
+    papers = make_catalogue({"shinn2023reflexion.yaml": text})
+    [paper] = load_papers(papers)
+    assert paper.added == day.isoformat()
+
+
+LINE_BREAKS = {
+    "\n": "a line feed",
+    "\r": "a carriage return",
+    "\u2028": "U+2028",
+    "\u2029": "U+2029",
+}
+
+
+@pytest.mark.parametrize("brk", list(LINE_BREAKS))
+@pytest.mark.parametrize("field", ["title", "venue", "authors"])
+def test_a_line_break_in_a_one_line_field_is_refused(make_catalogue, field, brk):
+    """A CR or LF in a title broke the CLI output and the feed."""
+    value = f"Line one{brk}Line two"
+    text = record(**{field: [value] if field == "authors" else value})
+    papers = make_catalogue({"shinn2023reflexion.yaml": text})
+    result = run_cli(["validate", "--papers", str(papers)])
+    assert result.exit_code == 1
+    where = f"shinn2023reflexion.yaml:{line_of(text, field)}: {field}: "
+    assert where in result.output
+    assert f"{LINE_BREAKS[brk]} at character 9; it must be one line" in result.output
+
+
+@pytest.mark.parametrize("field", ["abstract", "notes"])
+def test_paragraphs_stay_allowed_in_the_abstract_and_notes(make_catalogue, field):
+    value = "First paragraph about a replay buffer.\n\nSecond paragraph."
+    papers = make_catalogue({"shinn2023reflexion.yaml": record(**{field: value})})
+    [paper] = load_papers(papers)
+    assert getattr(paper, field) == value
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://user:hunter2@example.org/paper",
+        "https://user@example.org/paper",
+        "http://:hunter2@example.org/",
+        "https://user:hunter2@example.org:8443/x?a=b",
+        "HTTPS://USER:HUNTER2@EXAMPLE.ORG/",
+    ],
+)
+@pytest.mark.parametrize("field", ["url", "code"])
+def test_credentials_in_a_url_are_refused_and_not_echoed(make_catalogue, field, url):
+    text = record(**{field: [url] if field == "code" else url})
+    papers = make_catalogue({"shinn2023reflexion.yaml": text})
+    result = run_cli(["validate", "--papers", str(papers)])
+    assert result.exit_code == 1
+    assert f"shinn2023reflexion.yaml:{line_of(text, field)}: {field}: " in result.output
+    assert "user name or password" in result.output
+    assert "hunter2" not in result.output.lower()
+
+
+@pytest.mark.parametrize(
+    "url", ["https://example.org/a@b", "https://example.org/?mail=a@b.org", "https://x.org/#@"]
+)
+def test_an_at_sign_after_the_host_is_kept(make_catalogue, url):
+    papers = make_catalogue({"shinn2023reflexion.yaml": record(url=url, code=[url])})
+    [paper] = load_papers(papers)
+    assert paper.url == url and paper.code == (url,)
+
+
+# ---------------------------------------------------------------------------------------------
+# A record never prints what it points at, nor more than a short escaped excerpt of a value
+
+SECRET = "s3cret-7f2c9a"
+# What a symbolic link might lead to: shadow-style lines, YAML keys, a whole valid record
+# (which would otherwise be cited, exported and searched like any other).
+OUTSIDE_FILES = {
+    "shadow": f"root:$6${SECRET}$hash:19000:0:99999:7:::\ndaemon:*:19000:0:99999:7:::\n",
+    "keys": f"{SECRET}: 1\npassword: {SECRET}\n",
+    "record": record(id="x", title=f"Title {SECRET}", abstract=f"Buffer {SECRET}."),
+}
+READERS = [
+    ["validate"],
+    ["cite"],
+    ["export"],
+    ["search", "buffer"],
+    ["tag", "{papers}"],
+    ["rekey", "--dry-run"],
+]
+
+
+@pytest.mark.parametrize("content", list(OUTSIDE_FILES))
+def test_a_record_linking_outside_the_folder_is_refused_unread(make_catalogue, tmp_path, content):
+    """``ln -s /etc/shadow papers/x.yaml`` made validate print every line of it."""
+    papers = make_catalogue({"shinn2023reflexion.yaml": record()})
+    outside = tmp_path / "private" / "notes.yaml"
+    outside.parent.mkdir()
+    outside.write_text(OUTSIDE_FILES[content])
+    (papers / "x.yaml").symlink_to(outside)
+    for command in READERS:
+        args = [arg.format(papers=papers) for arg in command]
+        result = run_cli([*args, "--papers", str(papers)] if "{papers}" not in command else args)
+        assert SECRET not in result.output, (command, result.output)
+        assert result.exit_code == 1, (command, result.output)
+        assert "x.yaml:1: is a symbolic link to a file outside the records folder" in result.output
+    assert outside.read_text() == OUTSIDE_FILES[content]
+
+
+def test_a_record_linking_inside_the_folder_is_read(make_catalogue):
+    """Decision: a link that stays inside papers/ (say to a file kept in a subfolder) is read
+    like the file it leads to; only links leading out are refused."""
+    papers = make_catalogue({})
+    (papers / "kept").mkdir()
+    (papers / "kept" / "shinn2023reflexion.yaml").write_text(record())
+    (papers / "shinn2023reflexion.yaml").symlink_to(Path("kept/shinn2023reflexion.yaml"))
+    [paper] = load_papers(papers)
+    assert paper.id == "shinn2023reflexion"
+
+
+# Long enough to flood a terminal, short enough for every limit before the message (YAML keys
+# stop at 1,024 characters, URLs at 2,000).
+LONG = "A" * 900 + SECRET
+yaml_key = yaml_value  # a double-quoted key loads back as exactly the text
+ESCAPE = "\x1b[2J\x1b]0;pwned\x07"
+QUOTED_VALUES = {
+    "unknown field": f"{yaml_key(LONG)}: 1\n",
+    "unknown field with escapes": f"{yaml_key(ESCAPE + LONG)}: 1\n",
+    "twice": f"{yaml_key(LONG)}: 1\n{yaml_key(LONG)}: 2\n",
+    "url": f"url: {yaml_value('https://example.org/' + LONG + '<')}\n",
+    "bad url": f"url: {yaml_value('https://' + LONG)}\n",
+    "scheme": f"url: {yaml_value(LONG + ':x')}\n",
+    "doi": f"doi: {yaml_value('10.1/ ' + LONG[-250:])}\n",
+    "stance": f"stance: {yaml_value([LONG])}\n",
+    "stance mapping": f"stance: {{{yaml_key(LONG)}: 1}}\n",
+    "date": f"notes: !!timestamp {yaml_value(LONG)}\n",
+    "tag": f"notes: !{'t' * 5000}{SECRET} x\n",
+    "alias name": f"notes: *{'a' * 5000}{SECRET}\n",
+}
+
+
+@pytest.mark.parametrize("case", list(QUOTED_VALUES))
+def test_a_message_quotes_at_most_a_short_escaped_excerpt(make_catalogue, case):
+    text = record(venue="x").replace('venue: "x"\n', "") + QUOTED_VALUES[case]
+    papers = make_catalogue({"shinn2023reflexion.yaml": text})
+    result = run_cli(["validate", "--papers", str(papers)])
+    assert result.exit_code == 1
+    problems = [line for line in result.output.splitlines() if ".yaml:" in line]
+    assert problems, result.output
+    assert SECRET not in result.output
+    assert "\x1b" not in result.output and "\x07" not in result.output
+    for line in problems:
+        assert len(line) < 400, line
+
+
+def test_a_file_name_with_terminal_escapes_is_printed_escaped(make_catalogue):
+    name = "x\x1b[2J\x1b]0;pwned\x07\nfake.yaml:1: all good.yaml"
+    papers = make_catalogue({name: "id: x\n"})
+    result = run_cli(["validate", "--papers", str(papers)])
+    assert result.exit_code == 1
+    assert "\x1b" not in result.output and "\x07" not in result.output
+    assert "\\x1b[2J" in result.output
+    assert not any(line.startswith("fake.yaml") for line in result.output.splitlines())

@@ -15,11 +15,13 @@ import sys
 import time
 from pathlib import Path
 
+import bibtexparser.middlewares as bib_middlewares
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from tests.hostile.support import HOSTILE, bare_record, record, run_cli, run_module
 
+import bufferlit.bibimport
 import bufferlit.writer
 from bufferlit.bibimport import import_bib
 from bufferlit.errors import BufferlitError
@@ -549,6 +551,103 @@ def test_import_bib_with_values_the_loader_refuses_leaves_the_record(make_catalo
 
 
 # ---------------------------------------------------------------------------------------------
+# A dry run writes nothing, so it needs no write access
+
+# Root writes into a read-only folder anyway: its process drops the capabilities that let it.
+WITHOUT_OVERRIDE = (
+    ["setpriv", "--bounding-set=-dac_override,-dac_read_search,-fowner", "--"]
+    if os.geteuid() == 0
+    else []
+)
+
+
+def test_ingest_dry_run_works_in_a_read_only_papers_folder(make_catalogue, tmp_path):
+    papers = curated_catalogue(make_catalogue)
+    listing = tmp_path / "listing.txt"
+    listing.write_text(listing_text(1))
+    for path in papers.iterdir():
+        path.chmod(0o444)
+    papers.chmod(0o555)
+    before = snapshot(papers)
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2] / "src")}
+
+    def ingest(*extra: str) -> subprocess.CompletedProcess[str]:
+        command = [sys.executable, "-m", "bufferlit", "ingest", str(listing), "--papers"]
+        return subprocess.run(
+            [*WITHOUT_OVERRIDE, *command, str(papers), *extra],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=60,
+        )
+
+    try:
+        dry = ingest("--dry-run")
+        real = ingest()  # shows the folder really is read-only to the process
+    finally:
+        papers.chmod(0o755)
+    assert dry.returncode == 0, dry.stderr
+    assert "would add: 1 new" in dry.stdout
+    assert real.returncode == 1 and "Traceback" not in real.stderr
+    assert "Permission denied" in real.stderr
+    assert snapshot(papers) == before
+
+
+# ---------------------------------------------------------------------------------------------
+# Sizes are checked before BibTeX is decoded
+
+# One entry of 100,000 authors (2.5 MB): it ran 78 s in LaTeX decoding and name splitting
+# before the record-size limit refused it.
+MANY_AUTHORS = " and ".join(f"Surname{i:05d}, G{i:05d}" for i in range(100_000))
+
+
+def test_an_entry_too_big_for_a_record_is_refused_before_decoding(
+    make_catalogue, tmp_path, monkeypatch
+):
+    papers = curated_catalogue(make_catalogue)
+    bib = tmp_path / "many.bib"
+    bib.write_text(
+        "@article{huge,\n  title = {Reflexion: Language Agents with Verbal Reinforcement"
+        " Learning},\n  year = {2023},\n  author = {Shinn, Noah and "
+        + MANY_AUTHORS
+        + "}\n}\n"
+        + BIB
+    )
+    decoded: list[str] = []
+    real = bib_middlewares.LatexDecodingMiddleware.transform_entry
+
+    def spy(self, entry, library):  # type: ignore[no-untyped-def]
+        decoded.append(entry.key)
+        return real(self, entry, library)
+
+    monkeypatch.setattr(bib_middlewares.LatexDecodingMiddleware, "transform_entry", spy)
+    result = run_cli(["import-bib", str(bib), "--papers", str(papers), "--overwrite"])
+    assert result.exit_code == 1
+    assert f"{bib}:4: author: is 2,500,013 characters; at most 262,144" in result.output
+    assert "(entry 'huge' skipped)" in result.output
+    assert "huge" not in decoded  # refused before any decoding
+    assert sorted(decoded) == ["shinn2023reflexion", "wang2022learning"]
+    # The other entries of the file are imported as usual.
+    reflexion, wang = load_papers(papers)
+    assert reflexion.authors == ("Shinn, Noah", "Cassano, Federico", "Gopinath, Ashwin")
+    assert wang.venue == "TMLR"
+
+
+def test_a_bib_file_too_big_is_refused_unread(make_catalogue, tmp_path, monkeypatch):
+    papers = curated_catalogue(make_catalogue)
+    before = snapshot(papers)
+    bib = tmp_path / "huge.bib"
+    with bib.open("wb") as handle:  # sparse: the size is real, the disk is not used
+        handle.truncate(bufferlit.bibimport.MAX_BIB_BYTES + 1)
+    monkeypatch.setattr(Path, "read_text", lambda *a, **k: pytest.fail("the file was read"))
+    result = run_cli(["import-bib", str(bib), "--papers", str(papers)])
+    monkeypatch.undo()
+    assert result.exit_code == 1
+    assert f"{bib}: is 33,554,433 bytes; a BibTeX file may be at most 33,554,432" in result.output
+    assert snapshot(papers) == before
+
+
+# ---------------------------------------------------------------------------------------------
 # Rewriting a record loses nothing
 
 TEXT_CHARS = st.characters(
@@ -602,11 +701,15 @@ TEXT = (
 )
 
 
+# A title, name or venue is one line (records.LINE_BREAK); the abstract and notes may break.
+ONE_LINE = TEXT.filter(lambda text: not any(brk in text for brk in "\n\r\u2028\u2029"))
+
+
 @settings(max_examples=80, deadline=None, suppress_health_check=list(HealthCheck))
 @given(
-    title=TEXT,
-    authors=st.lists(TEXT, max_size=3),
-    venue=TEXT,
+    title=ONE_LINE,
+    authors=st.lists(ONE_LINE, max_size=3),
+    venue=ONE_LINE,
     notes=TEXT,
     abstract=st.one_of(TEXT, st.lists(TEXT, min_size=1, max_size=30).map(" ".join)),
 )
@@ -638,3 +741,25 @@ def test_the_hostile_record_survives_a_rewrite(make_catalogue):
 def test_bare_record_helper_is_valid(make_catalogue):
     papers = make_catalogue({"a2024b.yaml": bare_record("a2024b", "A title here")})
     assert [paper.id for paper in load_papers(papers)] == ["a2024b"]
+
+
+def test_rewriting_a_record_keeps_every_field(make_catalogue):
+    """import-bib and rekey rewrite records from paper_fields: a field it forgot would be
+    dropped silently (distinct_from once was)."""
+    from bufferlit.model import FIELD_ORDER
+    from bufferlit.writer import paper_fields
+
+    papers = make_catalogue(
+        {
+            "reflexion-language-agents.yaml": record(
+                id="reflexion-language-agents", distinct_from=["other"]
+            ),
+            "other.yaml": record(id="other", title="Another paper entirely, about caches"),
+        }
+    )
+    [paper, _] = sorted(load_papers(papers), key=lambda p: p.id != "reflexion-language-agents")
+    assert set(paper_fields(paper)) == set(FIELD_ORDER)
+    result = run_cli(["rekey", "reflexion-language-agents", "--papers", str(papers)])
+    assert result.exit_code == 0, result.output
+    [renamed] = [p for p in load_papers(papers) if p.id != "other"]
+    assert renamed.distinct_from == ("other",)
