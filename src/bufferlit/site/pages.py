@@ -21,7 +21,7 @@ from bufferlit.model import Entry
 from bufferlit.site import charts, context
 from bufferlit.site.feed import atom_feed
 from bufferlit.site.related import related_papers
-from bufferlit.site.render import PageRenderer, make_environment, page_meta, script_json
+from bufferlit.site.render import PageRenderer, make_environment, page_meta
 
 # Only paper pages are in the search index (their content has data-pagefind-body).
 LISTING_META = {"hide": ["navigation", "toc"]}
@@ -36,6 +36,9 @@ class SiteOptions:
     newest_count: int = 8
     feed_size: int = 30
     related_limit: int = 5
+    catalogue_rows: int = 100
+    """Rows per catalogue page: the first ones are in the catalogue's HTML, the rest come from
+    its data (script) or from the numbered pages (no script)."""
     template_overrides: Path | None = None
     docs_pages: frozenset[str] = field(default_factory=frozenset)
     """src_uris of the hand-written docs pages (to link them only when they exist)."""
@@ -130,17 +133,27 @@ def generate_site(
         ),
     )
     facets = context.facets(ordered, context.facet_namers(domain_names))
-    page(
-        context.CATALOGUE,
-        "catalogue.html",
-        "Catalogue",
-        {**LISTING_META, "hide": ["navigation", "toc"]},
-        papers=ordered,
-        facets=facets,
-        data=script_json(context.catalogue_data(ordered, facets)),
-    )
-    # Fetched by the catalogue script only when needed (a download, the text filter).
+    rows = max(1, options.catalogue_rows)
+    page_count = max(1, -(-len(ordered) // rows))
+    for number in range(1, page_count + 1):
+        first = (number - 1) * rows
+        page(
+            context.catalogue_page(number),
+            "catalogue.html" if number == 1 else "catalogue_page.html",
+            "Catalogue" if number == 1 else f"Catalogue, page {number} of {page_count}",
+            {"hide": ["navigation", "toc"]},
+            papers=ordered[first : first + rows],
+            first=first + 1,
+            facets=facets,
+            rows=rows,
+            pager=context.pager(number, page_count),
+            number=number,
+            page_count=page_count,
+        )
+    # Fetched by the catalogue script: the rows' data at once, the rest only when needed (a
+    # download, the text filter).
     files += [
+        GeneratedFile(context.CATALOGUE_DATA, _json(context.catalogue_data(ordered, facets))),
         GeneratedFile(
             context.CATALOGUE_CITATIONS,
             _json({view.id: [view.bibtex, view.ris] for view in ordered}),

@@ -50,6 +50,8 @@ class BufferlitConfig(Config):  # type: ignore[no-untyped-call]
     newest = config_options.Type(int, default=8)
     feed_size = config_options.Type(int, default=30)
     related = config_options.Type(int, default=5)
+    catalogue_rows = config_options.Type(int, default=100)
+    """Papers per catalogue page (the first page's rows are in its HTML)."""
 
 
 def default_nav(docs_pages: set[str]) -> list[Any]:
@@ -130,6 +132,7 @@ class BufferlitPlugin(BasePlugin[BufferlitConfig]):  # type: ignore[no-untyped-c
             newest_count=self.config.newest,
             feed_size=self.config.feed_size,
             related_limit=self.config.related,
+            catalogue_rows=self.config.catalogue_rows,
             template_overrides=self.template_overrides(config),
             docs_pages=frozenset(file.src_uri for file in files.documentation_pages()),
         )
@@ -185,7 +188,7 @@ class BufferlitPlugin(BasePlugin[BufferlitConfig]):  # type: ignore[no-untyped-c
     def inclusion(item: GeneratedFile) -> InclusionLevel:
         # Paper pages are reachable by links, not the nav; NOT_IN_NAV also silences MkDocs'
         # "not included in the nav" notice for each of them.
-        if item.src_uri == context.SEARCH:
+        if item.src_uri == context.SEARCH or item.src_uri.startswith("catalogue/page/"):
             return InclusionLevel.NOT_IN_NAV
         if (
             item.src_uri.startswith(("papers/", "types/", "domains/"))
