@@ -88,6 +88,11 @@ class BufferlitPlugin(BasePlugin[BufferlitConfig]):  # type: ignore[no-untyped-c
         super().__init__()
         self.pages: dict[str, tuple[File, PageData]] = {}
         """src_uri -> (a generated page's File, its meta and HTML), refilled every build."""
+        self.command = ""
+        """The mkdocs command this run is for ("build", "serve", "gh-deploy")."""
+
+    def on_startup(self, *, command: str, dirty: bool) -> None:
+        self.command = command
 
     def papers_dir(self, config: MkDocsConfig) -> Path:
         if self.papers_override is not None:
@@ -197,6 +202,19 @@ class BufferlitPlugin(BasePlugin[BufferlitConfig]):  # type: ignore[no-untyped-c
         ):
             return InclusionLevel.NOT_IN_NAV
         return InclusionLevel.UNDEFINED
+
+    def on_post_build(self, *, config: MkDocsConfig) -> None:
+        """In preview, index the served folder after each build so search works there too
+        (``bufferlit build`` indexes its staging folder itself, after the whole build)."""
+        if self.command != "serve":
+            return
+        from bufferlit.errors import BuildFailed
+        from bufferlit.site.search import index_site
+
+        try:
+            index_site(Path(config.site_dir))
+        except BuildFailed as error:  # the preview still works, without search
+            log.warning(f"bufferlit: no search in this preview: {error}")
 
     def on_serve(self, server: Any, /, *, config: MkDocsConfig, builder: Any) -> Any:
         """Rebuild when a record or a template changes, not only the docs."""
