@@ -623,6 +623,12 @@
       loadPagefind(self.bundle).catch(function () {});
     });
     this.input.addEventListener("input", function () {
+      var query = self.input.value.trim();
+      if (query) {  // fetch the query's index chunks while the reader is still typing
+        loadPagefind(self.bundle).then(function (pagefind) {
+          return pagefind.preload(query);
+        }).catch(function () {});
+      }
       window.clearTimeout(self.timer);
       self.timer = window.setTimeout(function () { self.run(); }, 60);
     });
@@ -646,11 +652,20 @@
     loadPagefind(this.bundle).then(function (pagefind) {
       return pagefind.search(query);
     }).then(function (search) {
+      // The first result as soon as its fragment is here, then the others together.
       var shown = search.results.slice(0, SEARCH_RESULTS);
-      return Promise.all(shown.map(function (result) { return result.data(); })).then(
-        function (pages) {
-          if (serial === self.serial) self.show(query, search.results.length, pages);
-        });
+      var datas = shown.map(function (result) { return result.data(); });
+      var first = datas.length ? datas[0].then(function (page) { return [page]; })
+        : Promise.resolve([]);
+      return first.then(function (pages) {
+        if (serial !== self.serial) return null;
+        self.show(query, search.results.length, pages);
+        return Promise.all(datas);
+      }).then(function (pages) {
+        if (pages && pages.length > 1 && serial === self.serial) {
+          self.show(query, search.results.length, pages);
+        }
+      });
     }).catch(function () {
       if (serial !== self.serial) return;
       self.list.replaceChildren();
