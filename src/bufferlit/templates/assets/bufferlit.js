@@ -535,10 +535,12 @@
   function initSearch(page) {
     var bundle = new URL(page.getAttribute("data-bl-bundle"), window.location.href).href;
     var element = page.querySelector("#bl-search-ui");
-    loadPagefindUi(bundle).then(function (PagefindUI) {
+    Promise.all([loadPagefindUi(bundle), loadShards(bundle)]).then(function (loaded) {
+      var PagefindUI = loaded[0];
       var ui = new PagefindUI({
         element: element,
         bundlePath: bundle,
+        mergeIndex: loaded[1].map(function (shard) { return { bundlePath: shard }; }),
         showImages: false,
         showSubResults: false,
         resetStyles: false,
@@ -560,11 +562,25 @@
      (its module, wasm and index metadata) starts loading when the field gets focus. */
   var pagefinds = {};  // bundle URL -> promise of the started Pagefind module
 
+  /* A large catalogue's index is in shards (site/search.py): their bundle paths, relative to
+     the main bundle. */
+  function loadShards(bundle) {
+    return fetchJson(bundle + "bufferlit-shards.json").then(function (paths) {
+      return paths.map(function (path) { return new URL(path, bundle).href; });
+    });
+  }
+
   function loadPagefind(bundle) {
     if (!pagefinds[bundle]) {
-      pagefinds[bundle] = import(bundle + "pagefind.js").then(function (pagefind) {
-        return Promise.resolve(pagefind.init()).then(function () { return pagefind; });
-      });
+      pagefinds[bundle] = Promise.all([import(bundle + "pagefind.js"), loadShards(bundle)]).then(
+        function (loaded) {
+          var pagefind = loaded[0];
+          return Promise.all(loaded[1].map(function (shard) {
+            return pagefind.mergeIndex(shard);
+          })).then(function () {
+            return pagefind.init();
+          }).then(function () { return pagefind; });
+        });
       pagefinds[bundle].catch(function () { delete pagefinds[bundle]; });
     }
     return pagefinds[bundle];
