@@ -35,6 +35,9 @@ from bufferlit.site.render import PACKAGE_TEMPLATES
 log = logging.getLogger("mkdocs.plugins.bufferlit")
 
 PAPERS_ENVIRONMENT_VARIABLE = "BUFFERLIT_PAPERS"
+PREVIEW_SEARCH_VARIABLE = "BUFFERLIT_PREVIEW_SEARCH"
+"""Set to 1 by ``bufferlit serve``: index each preview build for search. (Not on_startup: a
+plugin with that event is kept across builds in one process, and so would its state.)"""
 THEME_OVERRIDES = PACKAGE_TEMPLATES / "overrides"
 ASSETS = PACKAGE_TEMPLATES / "assets"
 ASSET_URIS = {"css": "assets/bufferlit/bufferlit.css", "js": "assets/bufferlit/bufferlit.js"}
@@ -88,11 +91,6 @@ class BufferlitPlugin(BasePlugin[BufferlitConfig]):  # type: ignore[no-untyped-c
         super().__init__()
         self.pages: dict[str, tuple[File, PageData]] = {}
         """src_uri -> (a generated page's File, its meta and HTML), refilled every build."""
-        self.command = ""
-        """The mkdocs command this run is for ("build", "serve", "gh-deploy")."""
-
-    def on_startup(self, *, command: str, dirty: bool) -> None:
-        self.command = command
 
     def papers_dir(self, config: MkDocsConfig) -> Path:
         if self.papers_override is not None:
@@ -206,7 +204,7 @@ class BufferlitPlugin(BasePlugin[BufferlitConfig]):  # type: ignore[no-untyped-c
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         """In preview, index the served folder after each build so search works there too
         (``bufferlit build`` indexes its staging folder itself, after the whole build)."""
-        if self.command != "serve":
+        if os.environ.get(PREVIEW_SEARCH_VARIABLE) != "1":
             return
         from bufferlit.errors import BuildFailed
         from bufferlit.site.search import index_site
