@@ -1,6 +1,8 @@
 """The reader's side of a built site, measured in headless chromium (Playwright).
 
-    python bench/reader.py SITE_DIR [--query replay]
+    python bench/reader.py SITE_DIR [--query replay] [--runs 5]
+    python bench/reader.py SITE_DIR --find WORD --expect PAPER_ID   # does search find it?
+    python bench/reader.py --url http://127.0.0.1:8000/bufferlit/ --find WORD --expect ID
 
 Serves SITE_DIR on 127.0.0.1 (a random free port) and reports, as one JSON line:
 
@@ -13,7 +15,15 @@ Serves SITE_DIR on 127.0.0.1 (a random free port) and reports, as one JSON line:
 * Material search: from typing a query in the search box to the first result shown, and
   everything fetched for it (the page's own files excluded);
 * Pagefind (when SITE_DIR/pagefind exists): the same query through Pagefind's JS API
-  (``pagefind.search`` then the first result's ``data()``), time and bytes fetched.
+  (``pagefind.search`` then the first result's ``data()``), time and bytes fetched;
+* filtered catalogue: from navigation to ``/catalogue/?buffer_type=streaming`` until its
+  rows are drawn (filters applied), in a fresh browser context each time (median of --runs);
+* header search: from Enter in the header field to the first result in the panel under it,
+  right after focusing the field (Pagefind still loading) and after a one-second pause (a
+  reader's typing time), each in a fresh context (median of --runs).
+
+With --find, only one check: the header search for WORD lists /papers/PAPER_ID/ (used by
+bench/run.py after editing a record, and against ``bufferlit serve``).
 """
 
 from __future__ import annotations
@@ -205,33 +215,126 @@ def measure_pagefind(browser: Any, base: str, site: Path, query: str) -> dict[st
     }
 
 
+def median(values: list[float]) -> float:
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def measure_filtered_catalogue(browser: Any, base: str, query: str) -> float:
+    """ms from navigation to the filtered rows drawn (the script marks the page ready)."""
+    context = browser.new_context()
+    page = context.new_page()
+    start = time.perf_counter()
+    page.goto(base + "/catalogue/" + query, wait_until="commit", timeout=120_000)
+    page.wait_for_selector("[data-bl-catalogue][data-bl-ready]", state="attached", timeout=120_000)
+    elapsed = time.perf_counter() - start
+    rows = page.eval_on_selector_all(".bl-papers > li[data-paper-id]", "rows => rows.length")
+    context.close()
+    if not rows:
+        raise SystemExit(f"no rows for /catalogue/{query}")
+    return elapsed * 1000
+
+
+def measure_header_search(browser: Any, base: str, query: str, pause_ms: int) -> dict[str, Any]:
+    """ms from Enter in the header field to the first result in the panel."""
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(base + "/", wait_until="load", timeout=120_000)
+    page.focus(".bl-header-search__input")  # Pagefind starts loading here
+    if pause_ms:
+        page.wait_for_timeout(pause_ms)
+    page.fill(".bl-header-search__input", query)
+    start = time.perf_counter()
+    page.press(".bl-header-search__input", "Enter")
+    page.wait_for_selector(".bl-search-panel__results a", timeout=120_000)
+    elapsed = time.perf_counter() - start
+    first = page.text_content(".bl-search-panel__results a")
+    context.close()
+    return {"ms": elapsed * 1000, "first": first}
+
+
+def find_in_search(browser: Any, base: str, word: str, paper_id: str) -> dict[str, Any]:
+    """Does the header search for ``word`` list the paper? (the edit and serve checks)"""
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(base + "/", wait_until="load", timeout=120_000)
+    page.fill(".bl-header-search__input", word)
+    page.press(".bl-header-search__input", "Enter")
+    page.wait_for_selector("[data-bl-header-search][data-bl-results]", timeout=120_000)
+    links = page.eval_on_selector_all(".bl-search-panel__results a", "a => a.map(x => x.href)")
+    context.close()
+    return {"found": any(f"/papers/{paper_id}/" in link for link in links), "results": links}
+
+
+def measure_repeated(browser: Any, base: str, args: argparse.Namespace) -> dict[str, Any]:
+    filtered = [
+        measure_filtered_catalogue(browser, base, "?buffer_type=streaming")
+        for _ in range(args.runs)
+    ]
+    cold = [measure_header_search(browser, base, args.query, 0) for _ in range(args.runs)]
+    warm = [measure_header_search(browser, base, args.query, 1000) for _ in range(args.runs)]
+    return {
+        "filtered_catalogue": {
+            "median_ms": round(median(filtered)),
+            "runs_ms": [round(ms) for ms in filtered],
+        },
+        "header_search": {
+            "median_ms_right_after_focus": round(median([r["ms"] for r in cold])),
+            "median_ms_after_pause": round(median([r["ms"] for r in warm])),
+            "runs_ms_right_after_focus": [round(r["ms"]) for r in cold],
+            "runs_ms_after_pause": [round(r["ms"]) for r in warm],
+            "first_title": cold[0]["first"],
+        },
+    }
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("site", type=Path)
+    parser.add_argument("site", type=Path, nargs="?")
+    parser.add_argument("--url", help="a site already served (instead of SITE_DIR)")
     parser.add_argument("--query", default="replay")
+    parser.add_argument("--runs", type=int, default=5, help="runs of the timed reader steps")
+    parser.add_argument("--find", help="only check that the header search for this word ...")
+    parser.add_argument("--expect", help="... lists this paper id")
     args = parser.parse_args(argv)
-    server, base = serve(args.site)
+    if (args.site is None) == (args.url is None):
+        parser.error("give SITE_DIR or --url")
     out: dict[str, Any] = {}
+    server = None
+    if args.url:
+        base = args.url.rstrip("/")
+    else:
+        server, base = serve(args.site)
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(
                 executable_path="/usr/bin/chromium", headless=True, args=LAUNCH_ARGS
             )
-            out["home"] = measure_page(browser, base, args.site, "/", None)
-            out["catalogue"] = measure_page(
-                browser, base, args.site, "/catalogue/", "[data-bl-enhanced]:not([hidden])"
-            )
-            out["facet_click"] = measure_facet(browser, base)
-            if (args.site / "search" / "search_index.json").exists():
-                out["material_search"] = measure_material_search(
-                    browser, base, args.site, args.query
-                )
-            if (args.site / "pagefind" / "pagefind.js").exists():
-                out["pagefind_search"] = measure_pagefind(browser, base, args.site, args.query)
+            if args.find:
+                out = find_in_search(browser, base, args.find, args.expect or "")
+            else:
+                out = measure_site(browser, base, args.site, args)
             browser.close()
     finally:
-        server.shutdown()
+        if server is not None:
+            server.shutdown()
     print(json.dumps(out))
+
+
+def measure_site(browser: Any, base: str, site: Path, args: argparse.Namespace) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    out["home"] = measure_page(browser, base, site, "/", None)
+    out["catalogue"] = measure_page(
+        browser, base, site, "/catalogue/", "[data-bl-catalogue][data-bl-ready]"
+    )
+    out["facet_click"] = measure_facet(browser, base)
+    if (site / "search" / "search_index.json").exists():
+        out["material_search"] = measure_material_search(browser, base, site, args.query)
+    if (site / "pagefind" / "pagefind.js").exists():
+        out["pagefind_search"] = measure_pagefind(browser, base, site, args.query)
+        out.update(measure_repeated(browser, base, args))
+    return out
 
 
 if __name__ == "__main__":

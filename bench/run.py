@@ -12,10 +12,15 @@ waited for, from wait4):
   load+tag      load, then ``tag_papers``            } one process; the row "load+tag+export"
   export        BibTeX + JSON + CSV of the entries   } is its wall time
   build         ``bufferlit build`` (n/a until the site exists)
-  rebuild       ``bufferlit build`` again after editing one record
-  search index  ``python -m pagefind --site SITE``, beside Material's search_index.json
+  edit+build    edit one record's title, then ``bufferlit build`` (--edit-runs times, median),
+                checking that the paper's page and the search show the edit (the incremental
+                build's row: it shows a full rebuild until that lands)
+  search index  ``python -m pagefind --site SITE`` alone, for its share of the build
+  serve         ``bufferlit serve``: time until the preview's search index is served, and the
+                header search there finds the edited paper
 
-then the site's size and what a reader downloads (bench/reader.py, headless chromium).
+then the site's size and the reader's side (bench/reader.py, headless chromium: medians of
+5 runs), and a table of the issue's targets with each measured figure next to its target.
 Stages that do not exist yet print "n/a (not built yet)". No stage may run longer than
 --timeout seconds (default 600); one that does is stopped and reported as such.
 """
@@ -158,7 +163,9 @@ def tree_size(folder: Path) -> tuple[int, int, int]:
     return files, size, pages
 
 
-def run_size(count: int, seed: int, timeout: float, with_site: bool, reader: bool) -> list[Result]:
+def run_size(
+    count: int, seed: int, timeout: float, with_site: bool, reader: bool, edit_runs: int
+) -> list[Result]:
     print(f"\n## N = {count:,}")
     records, listing = ensure_inputs(count, seed)
     work = OUT / f"work-{count}"
@@ -212,7 +219,7 @@ def run_size(count: int, seed: int, timeout: float, with_site: bool, reader: boo
 
     site = work / "site"
     if not with_site:
-        for stage in ("build", "rebuild (one record edited)", "search index (pagefind)"):
+        for stage in ("build", EDIT_STAGE, "search index (pagefind)"):
             show(Result(stage, note=NOT_BUILT))
         return results
 
@@ -235,9 +242,7 @@ def run_size(count: int, seed: int, timeout: float, with_site: bool, reader: boo
             data={"files": files, "bytes": size, "pages": pages, "material_index": material},
         )
     )
-    measure("edit one record", stage_command("edit-one", str(papers)), timeout)
-    show(measure("rebuild (one record edited)", build, timeout))
-
+    results += edit_and_rebuild(papers, site, build, timeout, edit_runs)
     pagefind_command = [sys.executable, "-m", "pagefind", "--site", str(site)]
     pagefind = show(measure("search index (pagefind)", pagefind_command, timeout))
     pagefind_dir = site / "pagefind"
@@ -254,7 +259,117 @@ def run_size(count: int, seed: int, timeout: float, with_site: bool, reader: boo
         show(result)
         for name, text in describe_reader(result.data).items():
             show(Result(f"  {name}", note=text))
+    edited = next((r for r in results if r.stage.startswith("edit one record")), None)
+    if edited is not None and edited.data.get("id"):
+        show(measure_serve(papers, str(edited.data["marker"]), str(edited.data["id"]), timeout))
     return results
+
+
+EDIT_STAGE = "edit one record, then bufferlit build"
+
+
+def edit_and_rebuild(
+    papers: Path, site: Path, build: list[str], timeout: float, runs: int
+) -> list[Result]:
+    """The incremental build's row: edit one record's title, rebuild, check page and search.
+
+    Each run edits the same record again (a new marker word), so every rebuild has a change.
+    """
+    seconds: list[float] = []
+    cpu: list[float] = []
+    peaks: list[float] = []
+    checks: list[str] = []
+    edit: dict[str, object] = {}
+    for _ in range(runs):
+        edit = measure("edit", stage_command("edit-one", str(papers)), timeout).data
+        built = measure(EDIT_STAGE, build, timeout)
+        if built.note:
+            return [built]
+        seconds.append(built.seconds or 0)
+        cpu.append(built.cpu or 0)
+        peaks.append(built.peak_mb or 0)
+        page = site / "papers" / str(edit["id"]) / "index.html"
+        shown = page.is_file() and str(edit["marker"]) in page.read_text(encoding="utf-8")
+        found = find_in_search(["--site", str(site)], str(edit["marker"]), str(edit["id"]))
+        checks.append(
+            f"page {'shows' if shown else 'LACKS'} the edit, search "
+            f"{'finds' if found else 'MISSES'} it"
+        )
+    ok = all(check == "page shows the edit, search finds it" for check in checks)
+    note = f"median of {runs}: {', '.join(f'{s:.1f}' for s in seconds)} s; " + (
+        "page and search show the edit every time" if ok else "; ".join(checks)
+    )
+    row = Result(EDIT_STAGE, median(seconds), max(peaks), median(cpu), note, data=dict(edit))
+    row.data["ok"] = ok
+    print("  " + row.row(), flush=True)
+    return [row]
+
+
+def find_in_search(where: list[str], word: str, paper_id: str) -> bool:
+    """bench/reader.py --find: does the header search for ``word`` list the paper?"""
+    if where[0] == "--site":
+        where = [where[1]]
+    done = subprocess.run(
+        [sys.executable, str(BENCH / "reader.py"), *where, "--find", word, "--expect", paper_id],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    lines = done.stdout.strip().splitlines()
+    return bool(lines) and bool(json.loads(lines[-1]).get("found"))
+
+
+def median(values: list[float]) -> float:
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def measure_serve(papers: Path, word: str, paper_id: str, timeout: float) -> Result:
+    """``bufferlit serve`` of the repository's mkdocs.yml over these papers: seconds until its
+    search index is served, then whether the header search there finds the paper."""
+    import socket
+    from urllib.parse import urlsplit
+    from urllib.request import urlopen
+
+    import yaml
+
+    config = BENCH.parent / "mkdocs.yml"
+    root = urlsplit(yaml.safe_load(config.read_text(encoding="utf-8"))["site_url"]).path
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    base = f"http://127.0.0.1:{port}{root}"
+    command = [sys.executable, "-m", "bufferlit", "serve", "-f", str(config)]
+    command += ["--papers", str(papers), "--port", str(port)]
+    start = time.perf_counter()
+    server = subprocess.Popen(
+        command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+    )
+    try:
+        ready = None
+        while time.perf_counter() - start < timeout and server.poll() is None:
+            try:
+                with urlopen(base + "pagefind/pagefind-entry.json", timeout=5) as response:
+                    if response.status == 200:
+                        ready = time.perf_counter() - start
+                        break
+            except OSError:
+                time.sleep(1)
+        if ready is None:
+            return Result("serve: search in preview", note="FAILED: no search index served")
+        found = find_in_search(["--url", base], word, paper_id)
+        note = "header search finds the edited paper" if found else "FAILED: search misses it"
+        return Result(
+            "serve: search in preview",
+            ready,
+            note=note + " (seconds: until indexed)",
+            data={"ok": found},
+        )
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
 
 
 def _kb(count: object) -> str:
@@ -295,7 +410,74 @@ def describe_reader(data: dict[str, Any]) -> dict[str, str]:
             f" {d['first_title']!r}; largest: "
             + ", ".join(f"{url} {_kb(size)}" for url, size in fetched["largest_gzip"].items())
         )
+    if "filtered_catalogue" in data:
+        d = data["filtered_catalogue"]
+        lines["filtered catalogue"] = (
+            f"?buffer_type=streaming drawn {d['median_ms']} ms after navigation (median;"
+            f" runs {d['runs_ms']})"
+        )
+    if "header_search" in data:
+        d = data["header_search"]
+        lines["header search"] = (
+            f"Enter to first result {d['median_ms_after_pause']} ms after a 1 s pause"
+            f" (runs {d['runs_ms_after_pause']}), {d['median_ms_right_after_focus']} ms"
+            f" right after focus (runs {d['runs_ms_right_after_focus']});"
+            f" first {d['first_title']!r}"
+        )
     return lines
+
+
+def _verdict(value: float | None, limit: float) -> str:
+    if value is None:
+        return "not measured"
+    return "**met**" if value <= limit else f"**not met** ({value - limit:,.1f} over)"
+
+
+def targets_table(count: int, results: list[Result]) -> list[str]:
+    """The issue's table: each target with the figure measured here."""
+    by_stage = {r.stage: r for r in results}
+    edit = by_stage.get(EDIT_STAGE, Result(EDIT_STAGE))
+    build = by_stage.get("build", Result("build"))
+    reader = by_stage.get("reader (headless chromium)", Result("reader")).data
+    serve = by_stage.get("serve: search in preview", Result("serve"))
+    filtered = reader.get("filtered_catalogue", {})
+    search = reader.get("header_search", {})
+    assert isinstance(filtered, dict) and isinstance(search, dict)
+    filtered_ms = filtered.get("median_ms")
+    cold, warm = search.get("median_ms_right_after_focus"), search.get("median_ms_after_pause")
+    checked = "page and search show the edit" if edit.data.get("ok") else "edit NOT shown"
+    edit_s = edit.seconds
+    peak_gb = (build.peak_mb or 0) / 1024
+    lines = [
+        f"\n### Targets at N = {count:,} (medians of 5 where timings vary)\n",
+        "| target | measured | status |",
+        "| --- | ---: | --- |",
+        f"| edit one record, then `bufferlit build`: pages, catalogue, downloads <= 5 s |"
+        f" {_s(edit_s)} ({checked}) | {_verdict(edit_s, 5)} |",
+        f"| ... and search updated too, <= 10 s in all | {_s(edit_s)} | {_verdict(edit_s, 10)} |",
+        f"| catalogue: navigation until `?buffer_type=streaming` shows, <= 2 s |"
+        f" {_ms(filtered_ms)} | {_verdict(_sec(filtered_ms), 2)} |",
+        f"| header search: Enter to the first result, <= 500 ms | {_ms(warm)} after a 1 s"
+        f" pause; {_ms(cold)} right after focus | {_verdict(_sec(warm), 0.5)}"
+        f" (right after focus: {_verdict(_sec(cold), 0.5)}) |",
+        f"| full build runs, <= 8 GB peak | {_s(build.seconds)}, {peak_gb:.2f} GB |"
+        f" {'**failed**' if build.note else _verdict(peak_gb, 8)} |",
+        f"| `bufferlit serve`: search works in preview | {serve.note or 'not run'} |"
+        f" {'**met**' if serve.data.get('ok') else '**not met**'} |",
+    ]
+    return lines
+
+
+def _s(seconds: float | None) -> str:
+    return "–" if seconds is None else f"{seconds:.1f} s"
+
+
+def _ms(value: object) -> str:
+    return "–" if value is None else f"{float(value):,.0f} ms"  # type: ignore[arg-type]
+
+
+def _sec(value: object) -> float | None:
+    return None if value is None else float(value) / 1000  # type: ignore[arg-type]
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -307,6 +489,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--timeout", type=float, default=600, help="seconds per stage")
     parser.add_argument("--no-site", action="store_true", help="skip build, search, reader")
     parser.add_argument("--no-reader", action="store_true", help="skip the browser stage")
+    parser.add_argument("--edit-runs", type=int, default=5, help="edit+build runs (median)")
     parser.add_argument("--json", type=Path, help="also write every result here")
     args = parser.parse_args(argv)
 
@@ -320,19 +503,23 @@ def main(argv: list[str] | None = None) -> None:
     print("| stage | wall s | CPU s | peak MB | notes |\n| --- | ---: | ---: | ---: | --- |")
     everything: dict[str, list[dict[str, object]]] = {}
     for count in args.sizes:
-        results = run_size(count, args.seed, args.timeout, with_site, not args.no_reader)
+        results = run_size(
+            count, args.seed, args.timeout, with_site, not args.no_reader, args.edit_runs
+        )
         timed = [
             r
             for r in results
             if r.seconds is not None
             and not r.stage.startswith(" ")
-            and not r.stage.startswith(("rebuild", "reader"))
+            and not r.stage.startswith(("edit one", "reader", "serve"))
         ]
         total = sum(r.seconds or 0 for r in timed)
         cpu = sum(r.cpu or 0 for r in timed)
         peak = max((r.peak_mb or 0 for r in timed), default=0)
         note = "ingest + validate + load/tag/export + build + search index"
         print("  " + Result("total", total, peak, cpu, note).row())
+        if with_site:
+            print("\n".join(targets_table(count, results)))
         everything[str(count)] = [r.__dict__ for r in results]
     if args.json:
         args.json.write_text(json.dumps(everything, indent=2, default=str) + "\n")

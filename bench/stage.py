@@ -76,19 +76,23 @@ def tag_export(papers_dir: str, out_dir: str) -> dict[str, object]:
 
 
 def edit_one(papers_dir: str) -> dict[str, object]:
-    """Change one record the way a curator would (a note), for the rebuild measurement."""
-    path = sorted(Path(papers_dir).glob("*.yaml"))[len(list(Path(papers_dir).glob("*.yaml"))) // 2]
+    """Change one record the way a curator would: its title, with a marker word that is in
+    no other record, so the rebuilt page and the search index can be checked for the edit."""
+    import yaml
+
+    paths = sorted(Path(papers_dir).glob("*.yaml"))
+    path = paths[len(paths) // 2]
     text = path.read_text(encoding="utf-8")
-    stamp = f"Edited for the rebuild benchmark at {time.time():.0f}."
-    if "\nnotes: " in text:
-        lines = [
-            f"notes: {stamp}" if line.startswith("notes: ") else line for line in text.splitlines()
-        ]
-        text = "\n".join(lines) + "\n"
-    else:
-        text = text.replace("\nabstract: ", f"\nnotes: {stamp}\nabstract: ", 1)
-    path.write_text(text, encoding="utf-8")
-    return {"edited": path.name}
+    record = yaml.safe_load(text)
+    base = str(record["title"]).split(" Editmark")[0]
+    marker = f"Editmark{time.time_ns() // 1_000_000}"
+    title = f"{base} {marker}"
+    lines = [
+        f"title: {json.dumps(title, ensure_ascii=False)}" if line.startswith("title:") else line
+        for line in text.splitlines()
+    ]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return {"edited": path.name, "id": record["id"], "marker": marker, "title": title}
 
 
 STAGES = {"ingest": ingest, "validate": validate, "tag-export": tag_export, "edit-one": edit_one}

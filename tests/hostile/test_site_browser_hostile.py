@@ -166,9 +166,16 @@ def test_the_site_search_shows_results_as_text(watched, base_url):
     page = watched.page
     page.goto(f"{base_url}/", wait_until="load")  # type: ignore[attr-defined]
     watched.assert_nothing_ran()
-    # The header's search field hands the query to Pagefind's UI on /search/.
+    # The header's search field shows Pagefind's results in a panel under it.
     page.fill(".bl-header-search__input", "pipe")  # type: ignore[attr-defined]
     page.press(".bl-header-search__input", "Enter")  # type: ignore[attr-defined]
+    results = page.locator(".bl-search-panel__results a")  # type: ignore[attr-defined]
+    results.first.wait_for(timeout=15_000)
+    watched.assert_nothing_ran()
+    shown = norm(page.locator(".bl-search-panel__results").inner_text())  # type: ignore[attr-defined]
+    assert "<script>window.__pwned=1</script>" in shown
+    # And the search page (Pagefind's own UI), reached from the panel.
+    page.click(".bl-search-panel__all a")  # type: ignore[attr-defined]
     results = page.locator(".pagefind-ui__result-link")  # type: ignore[attr-defined]
     results.first.wait_for(timeout=15_000)
     watched.assert_nothing_ran()

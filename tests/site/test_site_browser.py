@@ -99,7 +99,7 @@ def test_facet_urls_show_exactly_the_matching_papers_and_counts(
     expected = expected_ids(entries, chosen)
     assert expected, "a facet test needs at least one matching paper"
     assert visible_ids(page) == expected
-    status = page.text_content("[role=status]")
+    status = page.text_content(".bl-catalogue [role=status]")
     assert re.sub(r"\s+", " ", status or "").strip() == f"{len(expected)} of {len(entries)} papers"
     for key in ("buffer_type", "stance", "domain", "year", "venue", "code"):
         assert shown_counts(page, key) == expected_counts(entries, chosen, key), key
@@ -220,15 +220,15 @@ def test_script_survives_instant_navigation(
 
 
 def search_results(tab: Page, site_url: str, query: str) -> list[str]:
-    """Type ``query`` into the header's search field, then into Pagefind's UI on the search
-    page; the result links once shown."""
+    """Type ``query`` into the header's search field and press Enter: the result links shown
+    in the panel under the field (no page load)."""
     tab.goto(site_url)
     tab.fill(".bl-header-search__input", query)
     tab.press(".bl-header-search__input", "Enter")
-    tab.wait_for_selector("[data-bl-search][data-bl-ready]")
-    tab.locator(".pagefind-ui__result-link").first.wait_for(timeout=10_000)
-    assert tab.input_value(".pagefind-ui__search-input") == query
-    return tab.eval_on_selector_all(".pagefind-ui__result-link", "a => a.map(x => x.href)")
+    tab.wait_for_selector("[data-bl-header-search][data-bl-results]")
+    assert urlsplit(tab.url).path == urlsplit(site_url).path  # still the same page
+    assert tab.is_visible("[data-bl-search-panel]")
+    return tab.eval_on_selector_all(".bl-search-panel__results a", "a => a.map(x => x.href)")
 
 
 @pytest.mark.parametrize(
@@ -274,11 +274,11 @@ def test_hostile_title_is_shown_as_text(page: Page, site_url: str) -> None:
     # Search shows it as text too.
     links = search_results(page, site_url, "Ampersand")
     assert any(f"/papers/{HOSTILE_ID}/" in link for link in links)
-    result = page.locator(f".pagefind-ui__result-link[href*='papers/{HOSTILE_ID}/']").first
+    result = page.locator(f".bl-search-panel__results a[href*='papers/{HOSTILE_ID}/']").first
     # As text (Pagefind folds the line separator into a space).
     shown = re.sub(r"\s+", " ", result.text_content() or "")
     assert shown == re.sub(r"\s+", " ", HOSTILE_TITLE)
-    assert page.evaluate("() => document.querySelectorAll('.bl-search script').length") == 0
+    assert page.evaluate("() => document.querySelectorAll('.bl-search-panel script').length") == 0
     open_catalogue(page, site_url, "?q=ampersand")
     assert visible_ids(page) == {HOSTILE_ID}
     assert page.text_content(f"[data-paper-id={HOSTILE_ID}] .bl-paper__title") == HOSTILE_TITLE

@@ -64,3 +64,20 @@ def test_ten_thousand_papers_take_seconds_not_minutes() -> None:
     assert len(related) == 10_000
     assert sum(len(ids) for ids in related.values()) > 40_000
     assert elapsed < 30, f"related papers for 10,000 took {elapsed:.1f} s"
+
+
+def test_a_word_in_most_papers_still_relates_them_and_the_closest_comes_first() -> None:
+    # 600 papers share "replay"; each pair shares one rarer word too. Every paper's postings
+    # are capped, yet each finds its twin first and still gets a full list through the
+    # common word (a cap by share of the catalogue used to drop such words entirely).
+    entries = [
+        entry(f"p{index}", f"Replay study {index}", f"replay twin{index // 2}", BufferType.REPLAY)
+        for index in range(600)
+    ]
+    # A word in every paper says nothing (its weight is 0): a few papers without it.
+    entries += [entry(f"q{i}", "Photonic lattices", "photonic crystals") for i in range(10)]
+    related = related_papers(entries, limit=5)
+    for index in range(600):
+        twin = f"p{index ^ 1}"
+        assert related[f"p{index}"][0] == twin
+        assert len(related[f"p{index}"]) == 5

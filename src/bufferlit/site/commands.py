@@ -82,7 +82,8 @@ def build_command(
 @PAPERS_OPTION
 @click.option("--port", default=8000, show_default=True, help="Port on 127.0.0.1.")
 def serve_command(config_file: Path, papers_dir: Path | None, port: int) -> None:
-    """Preview the site on 127.0.0.1, rebuilding when a record, template or page changes.
+    """Preview the site on 127.0.0.1, rebuilding when a record, template or page changes;
+    search works in the preview (Pagefind indexes each rebuild).
 
     The address is printed when the server starts; it includes the path of site_url from
     mkdocs.yml (http://127.0.0.1:8000/bufferlit/ for this repository).
@@ -94,7 +95,7 @@ def serve_command(config_file: Path, papers_dir: Path | None, port: int) -> None
     from mkdocs.commands.serve import serve
 
     from bufferlit.errors import BuildFailed
-    from bufferlit.site.plugin import PAPERS_ENVIRONMENT_VARIABLE
+    from bufferlit.site.plugin import PAPERS_ENVIRONMENT_VARIABLE, PREVIEW_SEARCH_VARIABLE
 
     if not config_file.is_file():
         raise BuildFailed(f"no MkDocs configuration at {config_file}")
@@ -102,4 +103,6 @@ def serve_command(config_file: Path, papers_dir: Path | None, port: int) -> None
     if papers_dir is not None:
         # mkdocs serve reloads the config on every rebuild, so the plugin reads it from here.
         os.environ[PAPERS_ENVIRONMENT_VARIABLE] = str(papers_dir.resolve())
+    # Search in the preview: the plugin runs Pagefind on the served folder after each build.
+    os.environ[PREVIEW_SEARCH_VARIABLE] = "1"
     serve(str(config_file), dev_addr=f"127.0.0.1:{port}", livereload=True)

@@ -302,23 +302,69 @@ CATALOGUE_CITATIONS = "catalogue/citations.json"
 CATALOGUE_AUTHORS = "catalogue/authors.json"
 
 
-def catalogue_data(papers: Sequence[PaperView], facet_list: Sequence[Facet]) -> dict[str, object]:
-    """What the catalogue script needs to filter, count and sort, in the list's order.
+def catalogue_page(number: int) -> str:
+    """The src_uri of the catalogue's page ``number`` (1 is the catalogue itself)."""
+    return CATALOGUE if number == 1 else f"catalogue/page/{number}/index.md"
 
-    Compact on purpose (it is in the page): each facet's values once, then per paper its title
-    and, for each facet, the indexes of its values in that facet's list. Authors and citations
-    are separate files the script fetches only when they are needed.
+
+@dataclass(frozen=True)
+class PagerLink:
+    number: int
+    page: str
+    """src_uri; empty for a gap (an ellipsis) between page numbers."""
+
+
+def pager(number: int, count: int, around: int = 2) -> tuple[PagerLink, ...]:
+    """Links from page ``number`` of ``count``: the first, the last and ``around`` pages either
+    side, with gaps between (a fixed size, so the pages' total size stays linear in N)."""
+    shown = {1, count, *range(max(1, number - around), min(count, number + around) + 1)}
+    links: list[PagerLink] = []
+    for page in sorted(shown):
+        if links and page > links[-1].number + 1:
+            links.append(PagerLink(0, ""))
+        links.append(PagerLink(page, catalogue_page(page)))
+    return tuple(links)
+
+
+def http_url(url: str) -> str:
+    """The URL if it is http(s), else nothing: a record's links never become ``javascript:``.
+    (The loader already refuses other schemes; this keeps the templates safe on their own.)"""
+    return url if url.lower().startswith(("http://", "https://")) else ""
+
+
+CATALOGUE_DATA = "catalogue/data.json"
+CATALOGUE_ROW_FIELDS = ("id", "title", "authors", "venue", "code")
+"""What each paper of CATALOGUE_DATA starts with; the indexes of its facet values follow."""
+
+
+def catalogue_data(papers: Sequence[PaperView], facet_list: Sequence[Facet]) -> dict[str, object]:
+    """What the catalogue script needs to filter, count, sort and draw rows, in list order.
+
+    Compact on purpose (it is fetched by the catalogue page): each facet's values and display
+    names once, then per paper what a list row shows (CATALOGUE_ROW_FIELDS) and, for each
+    facet, the indexes of its values in that facet's list. Full author lists and citations are
+    separate files the script fetches only when they are needed.
     """
     index = {facet.key: {v.value: i for i, v in enumerate(facet.values)} for facet in facet_list}
     rows = []
     for paper in papers:
         values = paper.facet_values()
+        code = http_url(paper.code[0]) if paper.code else ""
         rows.append(
-            [paper.title, *([index[f.key][value] for value in values[f.key]] for f in facet_list)]
+            [
+                paper.id,
+                paper.title,
+                paper.authors_short,
+                paper.venue,
+                code,
+                *([index[f.key][value] for value in values[f.key]] for f in facet_list),
+            ]
         )
     return {
+        "fields": list(CATALOGUE_ROW_FIELDS),
         "keys": [facet.key for facet in facet_list],
         "values": [[value.value for value in facet.values] for facet in facet_list],
+        "names": [[value.name for value in facet.values] for facet in facet_list],
         "papers": rows,
     }
 

@@ -21,7 +21,7 @@ from bufferlit.model import Entry
 from bufferlit.site import charts, context
 from bufferlit.site.feed import atom_feed
 from bufferlit.site.related import related_papers
-from bufferlit.site.render import PageRenderer, make_environment, page_meta, script_json
+from bufferlit.site.render import PageRenderer, make_environment, page_meta
 
 # Only paper pages are in the search index (their content has data-pagefind-body).
 LISTING_META = {"hide": ["navigation", "toc"]}
@@ -36,6 +36,9 @@ class SiteOptions:
     newest_count: int = 8
     feed_size: int = 30
     related_limit: int = 5
+    catalogue_rows: int = 100
+    """Rows per catalogue page: the first ones are in the catalogue's HTML, the rest come from
+    its data (script) or from the numbered pages (no script)."""
     template_overrides: Path | None = None
     docs_pages: frozenset[str] = field(default_factory=frozenset)
     """src_uris of the hand-written docs pages (to link them only when they exist)."""
@@ -85,122 +88,212 @@ def _json(data: object) -> str:
     return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
 
+@dataclass(frozen=True)
+class SiteParts:
+    """What every page kind is made from, computed once per build."""
+
+    entries: Sequence[Entry]
+    views: list[context.PaperView]
+    ordered: list[context.PaperView]
+    """Newest year first, then by title: the catalogue's order."""
+    types: tuple[context.Group, ...]
+    domains: tuple[context.Group, ...]
+    domain_names: Mapping[str, str]
+    options: SiteOptions
+    addresses: Addresses
+    renderer: PageRenderer
+
+    def page(
+        self, src_uri: str, template: str, title: str, meta: Mapping[str, object], **data: object
+    ) -> GeneratedFile:
+        body = self.renderer.render(template, src_uri, **data)
+        return GeneratedFile(src_uri, "", PageData(page_meta(title=title, meta=meta), body))
+
+
 def generate_site(
     entries: Sequence[Entry], domain_names: Mapping[str, str], options: SiteOptions
 ) -> list[GeneratedFile]:
     """Every page and download of the site for these tagged entries."""
+    parts = site_parts(entries, domain_names, options)
+    return [
+        home_page(parts),
+        *catalogue_pages(parts),
+        *group_pages(parts),
+        stats_page(parts),
+        parts.page(context.DOWNLOADS, "downloads.html", "Downloads", FULL_WIDTH),
+        parts.page(context.SEARCH, "search.html", "Search", FULL_WIDTH),
+        *paper_pages(parts),
+        *downloads(parts),
+    ]
+
+
+FULL_WIDTH = {"hide": ["navigation", "toc"]}
+
+
+def site_parts(
+    entries: Sequence[Entry], domain_names: Mapping[str, str], options: SiteOptions
+) -> SiteParts:
     views = [context.paper_view(entry, domain_names, options.repo_url) for entry in entries]
-    views_by_id = {view.id: view for view in views}
     ordered = context.by_year_then_title(views)
-    types = context.type_groups(ordered)
-    domains = context.domain_groups(ordered, domain_names)
     addresses = Addresses(options.use_directory_urls, options.site_url)
-    renderer = PageRenderer(
-        make_environment(options.template_overrides),
-        addresses.url,
-        addresses.relative,
-        context.SiteInfo(
-            name=options.site_name,
-            url=options.site_url,
-            repo_url=options.repo_url.rstrip("/"),
-            total=len(views),
-            docs_pages=options.docs_pages,
-        ),
+    site = context.SiteInfo(
+        name=options.site_name,
+        url=options.site_url,
+        repo_url=options.repo_url.rstrip("/"),
+        total=len(views),
+        docs_pages=options.docs_pages,
     )
-    files: list[GeneratedFile] = []
+    renderer = PageRenderer(
+        make_environment(options.template_overrides), addresses.url, addresses.relative, site
+    )
+    return SiteParts(
+        entries=entries,
+        views=views,
+        ordered=ordered,
+        types=context.type_groups(ordered),
+        domains=context.domain_groups(ordered, domain_names),
+        domain_names=domain_names,
+        options=options,
+        addresses=addresses,
+        renderer=renderer,
+    )
 
-    def page(
-        src_uri: str, template: str, title: str, meta: Mapping[str, object], **data: object
-    ) -> None:
-        body = renderer.render(template, src_uri, **data)
-        files.append(GeneratedFile(src_uri, "", PageData(page_meta(title=title, meta=meta), body)))
 
-    page(
+def home_page(parts: SiteParts) -> GeneratedFile:
+    options, views = parts.options, parts.views
+    citation = context.catalogue_citation(
+        options.site_name,
+        options.site_url or options.repo_url,
+        len(views),
+        max((view.added[:4] for view in views), default=""),
+    )
+    newest = context.newest(views, options.newest_count)
+    return parts.page(
         context.HOME,
         "home.html",
         options.site_name,
-        {"hide": ["navigation", "toc"]},
-        newest=context.newest(views, options.newest_count),
-        types=types,
-        citation=context.catalogue_citation(
-            options.site_name,
-            options.site_url or options.repo_url,
-            len(views),
-            max((view.added[:4] for view in views), default=""),
-        ),
+        FULL_WIDTH,
+        newest=newest,
+        types=parts.types,
+        citation=citation,
     )
-    facets = context.facets(ordered, context.facet_namers(domain_names))
-    page(
-        context.CATALOGUE,
-        "catalogue.html",
-        "Catalogue",
-        {**LISTING_META, "hide": ["navigation", "toc"]},
-        papers=ordered,
-        facets=facets,
-        data=script_json(context.catalogue_data(ordered, facets)),
-    )
-    # Fetched by the catalogue script only when needed (a download, the text filter).
-    files += [
-        GeneratedFile(
-            context.CATALOGUE_CITATIONS,
-            _json({view.id: [view.bibtex, view.ris] for view in ordered}),
-        ),
-        GeneratedFile(
-            context.CATALOGUE_AUTHORS,
-            _json({view.id: context.author_text(view) for view in ordered}),
-        ),
+
+
+def catalogue_pages(parts: SiteParts) -> list[GeneratedFile]:
+    """The catalogue's first page (with the facets), numbered pages reaching every paper
+    without JavaScript, and the data the catalogue script fetches: the rows' data at once,
+    the rest only when needed (a download, the text filter)."""
+    ordered = parts.ordered
+    facets = context.facets(ordered, context.facet_namers(parts.domain_names))
+    rows = max(1, parts.options.catalogue_rows)
+    page_count = max(1, -(-len(ordered) // rows))
+    files = []
+    for number in range(1, page_count + 1):
+        first = (number - 1) * rows
+        files.append(
+            parts.page(
+                context.catalogue_page(number),
+                "catalogue.html" if number == 1 else "catalogue_page.html",
+                "Catalogue" if number == 1 else f"Catalogue, page {number} of {page_count}",
+                FULL_WIDTH,
+                papers=ordered[first : first + rows],
+                first=first + 1,
+                facets=facets,
+                rows=rows,
+                pager=context.pager(number, page_count),
+                number=number,
+                page_count=page_count,
+            )
+        )
+    citations = {view.id: [view.bibtex, view.ris] for view in ordered}
+    authors = {view.id: context.author_text(view) for view in ordered}
+    return [
+        *files,
+        GeneratedFile(context.CATALOGUE_DATA, _json(context.catalogue_data(ordered, facets))),
+        GeneratedFile(context.CATALOGUE_CITATIONS, _json(citations)),
+        GeneratedFile(context.CATALOGUE_AUTHORS, _json(authors)),
     ]
-    page(context.TYPES_INDEX, "types_index.html", "Buffer types", LISTING_META, groups=types)
-    for group in types:
-        page(group.page, "group.html", group.label.name, LISTING_META, group=group, kind="type")
-    page(context.DOMAINS_INDEX, "domains_index.html", "Domains", LISTING_META, groups=domains)
-    for group in domains:
-        page(group.page, "group.html", group.label.name, LISTING_META, group=group, kind="domain")
-    page(
+
+
+def group_pages(parts: SiteParts) -> list[GeneratedFile]:
+    """The index of buffer types and its pages, then the index of domains and its pages."""
+    files = [
+        parts.page(
+            context.TYPES_INDEX,
+            "types_index.html",
+            "Buffer types",
+            LISTING_META,
+            groups=parts.types,
+        )
+    ]
+    files += [
+        parts.page(
+            group.page, "group.html", group.label.name, LISTING_META, group=group, kind="type"
+        )
+        for group in parts.types
+    ]
+    files.append(
+        parts.page(
+            context.DOMAINS_INDEX,
+            "domains_index.html",
+            "Domains",
+            LISTING_META,
+            groups=parts.domains,
+        )
+    )
+    files += [
+        parts.page(
+            group.page, "group.html", group.label.name, LISTING_META, group=group, kind="domain"
+        )
+        for group in parts.domains
+    ]
+    return files
+
+
+def stats_page(parts: SiteParts) -> GeneratedFile:
+    return parts.page(
         context.STATS,
         "stats.html",
         "Stats",
         LISTING_META,
-        bars=charts.stacked_bars(ordered),
-        heatmap=charts.heatmap(ordered, [group.label for group in domains]),
-        types=types,
-        domains=domains,
+        bars=charts.stacked_bars(parts.ordered),
+        heatmap=charts.heatmap(parts.ordered, [group.label for group in parts.domains]),
+        types=parts.types,
+        domains=parts.domains,
     )
-    page(context.DOWNLOADS, "downloads.html", "Downloads", {"hide": ["navigation", "toc"]})
-    page(context.SEARCH, "search.html", "Search", {"hide": ["navigation", "toc"]})
 
-    related = related_papers(entries, options.related_limit)
-    for entry in entries:
+
+def paper_pages(parts: SiteParts) -> list[GeneratedFile]:
+    """Each paper's page with its related papers, and its own citation files."""
+    views_by_id = {view.id: view for view in parts.views}
+    related = related_papers(parts.entries, parts.options.related_limit)
+    files = []
+    for entry in parts.entries:
         view = views_by_id[entry.paper.id]
-        page(
-            view.page,
-            "paper.html",
-            view.title,
-            {"hide": ["navigation", "toc"]},
-            paper=view,
-            related=[views_by_id[other] for other in related.get(view.id, ())],
-        )
+        others = [views_by_id[other] for other in related.get(view.id, ())]
         files += [
+            parts.page(view.page, "paper.html", view.title, FULL_WIDTH, paper=view, related=others),
             GeneratedFile(context.paper_file(view.id, "bib"), to_bibtex([entry.paper])),
             GeneratedFile(context.paper_file(view.id, "ris"), to_ris([entry.paper])),
             GeneratedFile(context.paper_file(view.id, "json"), to_csl_json([entry.paper])),
         ]
+    return files
 
-    papers_in_order = [entry.paper for entry in entries]
-    feed_items = context.newest(views, options.feed_size)
-    files += [
+
+def downloads(parts: SiteParts) -> list[GeneratedFile]:
+    """The whole catalogue as BibTeX, RIS, CSL-JSON and CSV, and the feed of new papers."""
+    papers_in_order = [entry.paper for entry in parts.entries]
+    feed_items = context.newest(parts.views, parts.options.feed_size)
+    feed = atom_feed(
+        feed_items,
+        title=f"{parts.options.site_name}: newest papers",
+        site_url=parts.options.site_url,
+        page_url={view.id: parts.addresses.absolute(view.page) for view in feed_items},
+    )
+    return [
         GeneratedFile("papers.bib", to_bibtex(papers_in_order)),
         GeneratedFile("papers.ris", to_ris(papers_in_order)),
         GeneratedFile("papers.json", to_csl_json(papers_in_order)),
-        GeneratedFile("catalogue.csv", to_csv(entries)),
-        GeneratedFile(
-            "feed.xml",
-            atom_feed(
-                feed_items,
-                title=f"{options.site_name}: newest papers",
-                site_url=options.site_url,
-                page_url={view.id: addresses.absolute(view.page) for view in feed_items},
-            ),
-        ),
+        GeneratedFile("catalogue.csv", to_csv(parts.entries)),
+        GeneratedFile("feed.xml", feed),
     ]
-    return files

@@ -37,6 +37,9 @@ from bufferlit.site.render import PACKAGE_TEMPLATES
 log = logging.getLogger("mkdocs.plugins.bufferlit")
 
 PAPERS_ENVIRONMENT_VARIABLE = "BUFFERLIT_PAPERS"
+PREVIEW_SEARCH_VARIABLE = "BUFFERLIT_PREVIEW_SEARCH"
+"""Set to 1 by ``bufferlit serve``: index each preview build for search. (Not on_startup: a
+plugin with that event is kept across builds in one process, and so would its state.)"""
 THEME_OVERRIDES = PACKAGE_TEMPLATES / "overrides"
 ASSETS = PACKAGE_TEMPLATES / "assets"
 ASSET_URIS = {"css": "assets/bufferlit/bufferlit.css", "js": "assets/bufferlit/bufferlit.js"}
@@ -52,6 +55,8 @@ class BufferlitConfig(Config):  # type: ignore[no-untyped-call]
     newest = config_options.Type(int, default=8)
     feed_size = config_options.Type(int, default=30)
     related = config_options.Type(int, default=5)
+    catalogue_rows = config_options.Type(int, default=100)
+    """Papers per catalogue page (the first page's rows are in its HTML)."""
 
 
 def anchor_ids(generated_html: str) -> set[str]:
@@ -144,6 +149,7 @@ class BufferlitPlugin(BasePlugin[BufferlitConfig]):  # type: ignore[no-untyped-c
             newest_count=self.config.newest,
             feed_size=self.config.feed_size,
             related_limit=self.config.related,
+            catalogue_rows=self.config.catalogue_rows,
             template_overrides=self.template_overrides(config),
             docs_pages=frozenset(file.src_uri for file in files.documentation_pages()),
         )
@@ -215,7 +221,7 @@ class BufferlitPlugin(BasePlugin[BufferlitConfig]):  # type: ignore[no-untyped-c
     def inclusion(item: GeneratedFile) -> InclusionLevel:
         # Paper pages are reachable by links, not the nav; NOT_IN_NAV also silences MkDocs'
         # "not included in the nav" notice for each of them.
-        if item.src_uri == context.SEARCH:
+        if item.src_uri == context.SEARCH or item.src_uri.startswith("catalogue/page/"):
             return InclusionLevel.NOT_IN_NAV
         if (
             item.src_uri.startswith(("papers/", "types/", "domains/"))
@@ -226,10 +232,24 @@ class BufferlitPlugin(BasePlugin[BufferlitConfig]):  # type: ignore[no-untyped-c
         return InclusionLevel.UNDEFINED
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
-        # A plain mkdocs build: record the files as bufferlit's, so that a later build knows
-        # them (bufferlit build writes the manifest itself when it publishes).
-        if Workspace.of_staging(Path(config.site_dir)) is None:
+        """In preview, index the served folder after each build so search works there too
+        (``bufferlit build`` indexes the published site itself). After a plain mkdocs build,
+        record its files as bufferlit's, so that a later build knows them (bufferlit build
+        writes the manifest itself when it publishes)."""
+        if os.environ.get(PREVIEW_SEARCH_VARIABLE) == "1":
+            self.index_preview(Path(config.site_dir))
+        elif Workspace.of_staging(Path(config.site_dir)) is None:
             write_manifest(Path(config.site_dir))
+
+    @staticmethod
+    def index_preview(site: Path) -> None:
+        from bufferlit.errors import BuildFailed
+        from bufferlit.site.search import index_site
+
+        try:
+            index_site(site)
+        except BuildFailed as error:  # the preview still works, without search
+            log.warning(f"bufferlit: no search in this preview: {error}")
 
     def on_serve(self, server: Any, /, *, config: MkDocsConfig, builder: Any) -> Any:
         """Rebuild when a record or a template changes, not only the docs."""

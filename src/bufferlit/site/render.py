@@ -16,7 +16,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
-from bufferlit.site.context import SiteInfo
+from bufferlit.site.context import SiteInfo, http_url
 
 PACKAGE_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 PAGE_TEMPLATES = "pages"
@@ -38,12 +38,6 @@ def script_json(data: Any) -> Markup:
     for char, escape in JSON_ESCAPES.items():
         text = text.replace(char, escape)
     return Markup(text)
-
-
-def http_url(url: str) -> str:
-    """The URL if it is http(s), else nothing: a record's links never become ``javascript:``.
-    (The loader already refuses other schemes; this keeps the templates safe on their own.)"""
-    return url if url.lower().startswith(("http://", "https://")) else ""
 
 
 def make_environment(override_dir: Path | None = None) -> jinja2.Environment:

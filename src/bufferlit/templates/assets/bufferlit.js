@@ -8,12 +8,81 @@
   "use strict";
 
   var NARROW = "(max-width: 76.1875em)";
-  /* Rows shown at once (then "Show more"): laying out thousands of rows is what made a
-     click slow (about 1 s for 6,000 rows), not finding them. */
-  var PAGE = 200;
 
   function fold(text) {
     return text.normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
+  }
+
+  function element(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+
+  /* Levenshtein distance, or max + 1 as soon as it must exceed max. */
+  function editDistance(a, b, max) {
+    if (Math.abs(a.length - b.length) > max) return max + 1;
+    var previous = [], current, i, j;
+    for (j = 0; j <= b.length; j++) previous[j] = j;
+    for (i = 1; i <= a.length; i++) {
+      current = [i];
+      var best = i;
+      for (j = 1; j <= b.length; j++) {
+        current[j] = Math.min(previous[j] + 1, current[j - 1] + 1,
+          previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+        if (current[j] < best) best = current[j];
+      }
+      if (best > max) return max + 1;
+      previous = current;
+    }
+    return previous[b.length];
+  }
+
+  var WORDS = /[a-z0-9]+/g;
+  var vocabularies = new WeakMap();
+
+  /* Each title word with the number of titles it is in (made once per list of titles). */
+  function vocabulary(haystacks) {
+    if (!vocabularies.has(haystacks)) {
+      var counts = new Map();
+      haystacks.forEach(function (title) {
+        new Set(title.match(WORDS) || []).forEach(function (word) {
+          counts.set(word, (counts.get(word) || 0) + 1);
+        });
+      });
+      vocabularies.set(haystacks, counts);
+    }
+    return vocabularies.get(haystacks);
+  }
+
+  /* The title closest to a mistyped query (haystacks: folded titles): each query word becomes
+     the nearest title word (at most one edit per three letters; ties go to the commoner word),
+     then the first title holding every corrected word wins. -1 if none, or if no word needed
+     correcting (then there is nothing better to suggest). */
+  function closestTitle(haystacks, query) {
+    var words = fold(query || "").match(WORDS) || [];
+    var counts = vocabulary(haystacks), corrected = [], changed = false;
+    words.forEach(function (word) {
+      if (word.length < 3) return;
+      if (counts.has(word)) { corrected.push(word); return; }
+      var max = Math.max(1, Math.floor(word.length / 3)), best = null, bestDistance = max + 1;
+      counts.forEach(function (count, candidate) {
+        var distance = editDistance(word, candidate, Math.min(max, bestDistance));
+        if (distance < bestDistance ||
+            (distance === bestDistance && best !== null && count > counts.get(best))) {
+          best = candidate;
+          bestDistance = distance;
+        }
+      });
+      if (best !== null) { corrected.push(best); changed = true; }
+    });
+    if (!changed) return -1;
+    for (var i = 0; i < haystacks.length; i++) {
+      var title = haystacks[i].match(WORDS) || [];
+      if (corrected.every(function (word) { return title.indexOf(word) !== -1; })) return i;
+    }
+    return -1;
   }
 
   function copyText(text) {
@@ -63,13 +132,14 @@
     window.setTimeout(function () { URL.revokeObjectURL(url); }, 10000);
   }
 
-  /* The catalogue. The page carries the list (server-rendered rows, in year order) and a
-     compact JSON: each facet's values, and per paper its title and the indexes of its values.
-     Everything a click needs is precomputed here once; a click loops over plain arrays, touches
-     only the rows whose visibility changed and moves rows only when the sort changes. */
-  function Catalogue(page) {
-    var data = JSON.parse(page.querySelector("#bl-catalogue-data").textContent);
+  /* The catalogue. The page carries its first rows (server-rendered, in year order) and links
+     to numbered pages for readers without a script. The script fetches a compact JSON (each
+     facet's values once, then per paper what a row shows and the indexes of its values),
+     filters and counts over plain arrays, and draws only the rows on screen: the first matches,
+     then more on "Show more". */
+  function Catalogue(page, data) {
     var self = this;
+    var fields = data.fields.length;
     this.page = page;
     this.form = page.querySelector("[data-bl-filters]");
     this.list = page.querySelector(".bl-papers");
@@ -78,19 +148,32 @@
     this.shownNode = page.querySelector("[data-bl-shown]");
     this.selectedNodes = Array.from(page.querySelectorAll("[data-bl-selected]"));
     this.emptyNode = page.querySelector("[data-bl-empty]");
-    this.rows = Array.from(this.list.children).filter(function (row) {
-      return row.hasAttribute("data-paper-id");
-    });
-    this.ids = this.rows.map(function (row) { return row.getAttribute("data-paper-id"); });
-    this.count = this.rows.length;
+    this.suggestNode = page.querySelector("[data-bl-suggest]");
+    this.paperUrl = page.getAttribute("data-bl-paper-url");
+    this.pageSize = Math.max(1, Number(page.getAttribute("data-bl-rows")) || 100);
+    this.papers = data.papers;
+    this.ids = data.papers.map(function (paper) { return paper[0]; });
+    this.count = this.ids.length;
     this.keys = data.keys;
     this.values = data.values;
-    this.titles = data.papers.map(function (paper) { return paper[0]; });
+    this.names = data.names;
+    this.titles = data.papers.map(function (paper) { return paper[1]; });
     this.haystacks = this.titles.map(fold);
     this.authors = null;  // fetched on first use of the text filter
     // fv[k][i]: indexes of paper i's values of facet k.
     this.fv = this.keys.map(function (key, k) {
-      return data.papers.map(function (paper) { return paper[k + 1]; });
+      return data.papers.map(function (paper) { return paper[fields + k]; });
+    });
+    this.typeFacet = this.keys.indexOf("buffer_type");
+    this.stanceFacet = this.keys.indexOf("stance");
+    this.yearFacet = this.keys.indexOf("year");
+    // Row elements by paper index: the server's rows now, the others made when first shown.
+    var position = {};
+    this.ids.forEach(function (id, i) { position[id] = i; });
+    this.rowNodes = new Array(this.count);
+    Array.from(this.list.children).forEach(function (row) {
+      var i = position[row.getAttribute("data-paper-id")];
+      if (i !== undefined) self.rowNodes[i] = row;
     });
     // Per facet: the checkbox, its list item and its count node, by value index.
     this.facets = this.keys.map(function (key, k) {
@@ -113,14 +196,56 @@
       };
     });
     this.visible = new Uint8Array(this.count).fill(1);  // matches the filters
-    this.displayed = new Uint8Array(this.count).fill(1);  // not hidden (the server shows all)
-    this.limit = PAGE;
+    this.limit = this.pageSize;
     this.moreRow = page.querySelector("[data-bl-more-row]");
     this.moreButton = page.querySelector("[data-bl-more]");
-    this.order = null;           // row indexes in display order; null = server (year) order
-    this.sortShown = "year";
+    this.order = null;           // paper indexes in display order; null = data (year) order
     this.shownCount = this.count;
   }
+
+  /* A list row, the same markup as the server's (pages/macros.html paper_row); record text
+     goes in through textContent and attributes only. */
+  Catalogue.prototype.makeRow = function (i) {
+    var paper = this.papers[i], fields = 5;
+    var row = element("li", "bl-paper");
+    row.setAttribute("data-paper-id", paper[0]);
+    var title = element("a", "bl-paper__title", paper[1]);
+    title.href = this.paperUrl.replace("__id__", encodeURIComponent(paper[0]));
+    row.appendChild(title);
+    var meta = element("div", "bl-paper__meta");
+    meta.appendChild(element("span", "bl-paper__authors", paper[2]));
+    meta.appendChild(element("span", "bl-paper__year", this.valueOf(this.yearFacet, i)[0] || ""));
+    if (paper[3]) meta.appendChild(element("span", "bl-paper__venue", paper[3]));
+    row.appendChild(meta);
+    var tags = element("div", "bl-paper__tags");
+    var badges = element("span", "bl-badges");
+    var values = this.values[this.typeFacet], names = this.names[this.typeFacet];
+    (paper[fields + this.typeFacet] || []).forEach(function (v) {
+      badges.appendChild(element("span", "bl-badge bl-badge--" + values[v], names[v]));
+    });
+    tags.appendChild(badges);
+    var stance = paper[fields + this.stanceFacet] || [];
+    if (stance.length) {
+      var value = this.values[this.stanceFacet][stance[0]];
+      tags.appendChild(document.createTextNode(" "));
+      tags.appendChild(element("span", "bl-stance bl-stance--" + value,
+        this.names[this.stanceFacet][stance[0]]));
+    }
+    if (paper[4]) {
+      var code = element("a", "bl-code", "Code");
+      code.href = paper[4];
+      code.rel = "noopener";
+      tags.appendChild(document.createTextNode(" "));
+      tags.appendChild(code);
+    }
+    row.appendChild(tags);
+    return row;
+  };
+
+  Catalogue.prototype.valueOf = function (k, i) {
+    var names = this.names[k];
+    return (this.papers[i][5 + k] || []).map(function (v) { return names[v]; });
+  };
 
   Catalogue.prototype.state = function () {
     var chosen = this.facets.map(function (facet) {
@@ -202,7 +327,7 @@
     var result = this.compute(state);
     this.visible = result.visible;
     this.shownCount = result.shown;
-    if (state.sort !== this.sortShown) this.reorder(state.sort);
+    this.reorder(state.sort);
     this.display();
     this.facets.forEach(function (facet, k) { self.recount(facet, result.counts[k]); });
 
@@ -210,28 +335,36 @@
     if (this.shownNode) this.shownNode.textContent = count;
     this.selectedNodes.forEach(function (node) { node.textContent = count; });
     if (this.emptyNode) this.emptyNode.hidden = result.shown > 0;
+    if (this.suggestNode) {
+      var closest = result.shown ? -1 : closestTitle(this.haystacks, state.q);
+      this.suggestNode.hidden = closest < 0;
+      if (closest >= 0) {
+        var link = this.suggestNode.querySelector("a");
+        link.textContent = this.titles[closest];
+        link.href = this.paperUrl.replace("__id__", encodeURIComponent(this.ids[closest]));
+      }
+    }
     this.writeUrl(state);
   };
 
-  /* Un-hide the first `limit` matching rows in display order, hide the rest; only rows whose
-     state changed are touched. */
+  /* Draw the first `limit` matching rows in display order (only those are in the list). */
   Catalogue.prototype.display = function () {
-    var rows = this.rows, visible = this.visible, displayed = this.displayed;
-    var left = this.limit;
-    for (var p = 0; p < this.count; p++) {
+    var visible = this.visible, fragment = document.createDocumentFragment();
+    var left = Math.min(this.limit, this.shownCount);
+    for (var p = 0; p < this.count && left > 0; p++) {
       var i = this.order ? this.order[p] : p;
-      var on = visible[i] && left > 0 ? 1 : 0;
-      if (on) left--;
-      if (displayed[i] !== on) {
-        displayed[i] = on;
-        rows[i].hidden = !on;
-      }
+      if (!visible[i]) continue;
+      left--;
+      if (!this.rowNodes[i]) this.rowNodes[i] = this.makeRow(i);
+      this.rowNodes[i].hidden = false;
+      fragment.appendChild(this.rowNodes[i]);
     }
-    var rest = this.shownCount - Math.min(this.limit, this.shownCount);
+    this.list.replaceChildren(fragment);
+    var shown = Math.min(this.limit, this.shownCount), rest = this.shownCount - shown;
     if (this.moreRow) {
       this.moreRow.hidden = rest <= 0;
-      this.moreButton.textContent = "Show " + Math.min(rest, PAGE) + " more (" +
-        Math.min(this.limit, this.shownCount) + " of " + this.shownCount + " shown)";
+      this.moreButton.textContent = "Show " + Math.min(rest, this.pageSize) + " more (" +
+        shown + " of " + this.shownCount + " shown)";
     }
   };
 
@@ -245,12 +378,6 @@
       });
     }
     this.order = sort === "title" ? this.titleOrder : null;
-    var fragment = document.createDocumentFragment();
-    for (var p = 0; p < this.count; p++) {
-      fragment.appendChild(this.rows[this.order ? this.order[p] : p]);
-    }
-    this.list.insertBefore(fragment, this.list.firstChild);
-    this.sortShown = sort;
   };
 
   Catalogue.prototype.recount = function (facet, counts) {
@@ -332,7 +459,7 @@
 
   Catalogue.prototype.start = function () {
     var self = this;
-    var update = function () { self.limit = PAGE; self.update(); };
+    var update = function () { self.limit = self.pageSize; self.update(); };
     this.form.addEventListener("change", update);
     this.form.addEventListener("submit", function (event) { event.preventDefault(); });
     this.form.addEventListener("reset", function () { window.setTimeout(update, 0); });
@@ -346,7 +473,7 @@
     });
     if (this.moreButton) {
       this.moreButton.addEventListener("click", function () {
-        self.limit += PAGE;
+        self.limit += self.pageSize;
         self.display();
       });
     }
@@ -357,6 +484,10 @@
     });
     this.page.querySelectorAll("[data-bl-enhanced]").forEach(function (node) {
       node.hidden = false;
+    });
+    // "Show more" replaces the numbered pages (they stay for readers without a script).
+    this.page.querySelectorAll("[data-bl-pager]").forEach(function (node) {
+      node.hidden = true;
     });
     this.readUrl();
     // On a phone the filters start folded so the list is on screen, unless a filter is set.
@@ -404,10 +535,12 @@
   function initSearch(page) {
     var bundle = new URL(page.getAttribute("data-bl-bundle"), window.location.href).href;
     var element = page.querySelector("#bl-search-ui");
-    loadPagefindUi(bundle).then(function (PagefindUI) {
+    Promise.all([loadPagefindUi(bundle), loadShards(bundle)]).then(function (loaded) {
+      var PagefindUI = loaded[0];
       var ui = new PagefindUI({
         element: element,
         bundlePath: bundle,
+        mergeIndex: loaded[1].map(function (shard) { return { bundlePath: shard }; }),
         showImages: false,
         showSubResults: false,
         resetStyles: false,
@@ -425,12 +558,181 @@
     });
   }
 
+  /* The header's search: results in a panel under the field, without a page load. Pagefind
+     (its module, wasm and index metadata) starts loading when the field gets focus. */
+  var pagefinds = {};  // bundle URL -> promise of the started Pagefind module
+
+  /* A large catalogue's index is in shards (site/search.py): their bundle paths, relative to
+     the main bundle. */
+  function loadShards(bundle) {
+    return fetchJson(bundle + "bufferlit-shards.json").then(function (paths) {
+      return paths.map(function (path) { return new URL(path, bundle).href; });
+    });
+  }
+
+  function loadPagefind(bundle) {
+    if (!pagefinds[bundle]) {
+      pagefinds[bundle] = Promise.all([import(bundle + "pagefind.js"), loadShards(bundle)]).then(
+        function (loaded) {
+          var pagefind = loaded[0];
+          return Promise.all(loaded[1].map(function (shard) {
+            return pagefind.mergeIndex(shard);
+          })).then(function () {
+            return pagefind.init();
+          }).then(function () { return pagefind; });
+        });
+      pagefinds[bundle].catch(function () { delete pagefinds[bundle]; });
+    }
+    return pagefinds[bundle];
+  }
+
+  var catalogueTitles = {};  // data URL -> promise of {ids, haystacks, titles}
+
+  function loadTitles(url) {
+    if (!catalogueTitles[url]) {
+      catalogueTitles[url] = fetchJson(url).then(function (data) {
+        var titles = data.papers.map(function (paper) { return paper[1]; });
+        return {
+          ids: data.papers.map(function (paper) { return paper[0]; }),
+          titles: titles,
+          haystacks: titles.map(fold)
+        };
+      });
+      catalogueTitles[url].catch(function () { delete catalogueTitles[url]; });
+    }
+    return catalogueTitles[url];
+  }
+
+  /* Pagefind's excerpt is escaped text with <mark> around the hits: rebuilt as text nodes and
+     mark elements, never as HTML. */
+  function excerptNodes(excerpt) {
+    var parsed = new DOMParser().parseFromString("<body>" + excerpt, "text/html").body;
+    return Array.from(parsed.childNodes).map(function (node) {
+      if (node.nodeName === "MARK") return element("mark", "", node.textContent);
+      return document.createTextNode(node.textContent);
+    });
+  }
+
+  var SEARCH_RESULTS = 8;
+
+  function HeaderSearch(form) {
+    var here = window.location.href;
+    this.form = form;
+    this.input = form.querySelector("input[type=search]");
+    this.panel = form.querySelector("[data-bl-search-panel]");
+    this.status = this.panel.querySelector(".bl-search-panel__status");
+    this.list = this.panel.querySelector(".bl-search-panel__results");
+    this.suggest = this.panel.querySelector(".bl-search-panel__suggest");
+    this.all = this.panel.querySelector(".bl-search-panel__all a");
+    // Absolute now: with instant navigation the header may outlive the page it came with.
+    this.bundle = new URL(form.getAttribute("data-bl-bundle"), here).href;
+    this.dataUrl = new URL(form.getAttribute("data-bl-data"), here).href;
+    this.paperUrl = new URL(form.getAttribute("data-bl-paper-url"), here).href;
+    this.searchUrl = new URL(form.getAttribute("action"), here).href;
+    this.serial = 0;
+    this.timer = null;
+  }
+
+  HeaderSearch.prototype.start = function () {
+    var self = this;
+    this.input.addEventListener("focus", function () {
+      loadPagefind(self.bundle).catch(function () {});
+    });
+    this.input.addEventListener("input", function () {
+      var query = self.input.value.trim();
+      if (query) {  // fetch the query's index chunks while the reader is still typing
+        loadPagefind(self.bundle).then(function (pagefind) {
+          return pagefind.preload(query);
+        }).catch(function () {});
+      }
+      window.clearTimeout(self.timer);
+      self.timer = window.setTimeout(function () { self.run(); }, 60);
+    });
+    this.form.addEventListener("submit", function (event) {
+      if (!self.input.value.trim()) return;  // the search page (a phone shows only the button)
+      event.preventDefault();
+      window.clearTimeout(self.timer);
+      self.run();
+    });
+    this.form.addEventListener("keydown", function (event) {
+      if (event.key === "Escape") { self.panel.hidden = true; self.input.focus(); }
+    });
+    document.addEventListener("click", function (event) {
+      if (!self.form.contains(event.target)) self.panel.hidden = true;
+    });
+  };
+
+  HeaderSearch.prototype.run = function () {
+    var self = this, query = this.input.value.trim(), serial = ++this.serial;
+    if (!query) { this.panel.hidden = true; return; }
+    loadPagefind(this.bundle).then(function (pagefind) {
+      return pagefind.search(query);
+    }).then(function (search) {
+      // The first result as soon as its fragment is here, then the others together.
+      var shown = search.results.slice(0, SEARCH_RESULTS);
+      var datas = shown.map(function (result) { return result.data(); });
+      var first = datas.length ? datas[0].then(function (page) { return [page]; })
+        : Promise.resolve([]);
+      return first.then(function (pages) {
+        if (serial !== self.serial) return null;
+        self.show(query, search.results.length, pages);
+        return Promise.all(datas);
+      }).then(function (pages) {
+        if (pages && pages.length > 1 && serial === self.serial) {
+          self.show(query, search.results.length, pages);
+        }
+      });
+    }).catch(function () {
+      if (serial !== self.serial) return;
+      self.list.replaceChildren();
+      self.status.textContent = "Search is not available here (bufferlit build makes its index).";
+      self.panel.hidden = false;
+    });
+  };
+
+  HeaderSearch.prototype.show = function (query, count, pages) {
+    var self = this;
+    this.list.replaceChildren.apply(this.list, pages.map(function (page) {
+      var item = element("li");
+      var link = element("a", "bl-search-panel__title", page.meta.title || page.url);
+      link.href = page.url;
+      item.appendChild(link);
+      var excerpt = element("span", "bl-search-panel__excerpt");
+      excerptNodes(page.excerpt || "").forEach(function (node) { excerpt.appendChild(node); });
+      item.appendChild(excerpt);
+      return item;
+    }));
+    this.status.textContent = count
+      ? count + (count === 1 ? " paper" : " papers") + " for \u201c" + query + "\u201d"
+      : "No paper matches \u201c" + query + "\u201d.";
+    this.all.href = this.searchUrl + "?q=" + encodeURIComponent(query);
+    this.suggest.hidden = true;
+    this.panel.hidden = false;
+    this.form.setAttribute("data-bl-results", String(count));
+    // Pagefind finds nothing for a mistyped word, or something loose: offer the closest title.
+    var first = pages.length ? pages[0].url : "";
+    loadTitles(this.dataUrl).then(function (catalogue) {
+      var closest = closestTitle(catalogue.haystacks, query);
+      if (closest < 0 || self.input.value.trim() !== query) return;
+      var link = self.suggest.querySelector("a");
+      link.textContent = catalogue.titles[closest];
+      link.href = self.paperUrl.replace("__id__", encodeURIComponent(catalogue.ids[closest]));
+      if (first && new URL(first, window.location.href).href === link.href) return;
+      self.suggest.hidden = false;
+    }, function () {});
+  };
+
   function init() {
     initCopyButtons(document);
     // Material's search overlay (a site that keeps its search plugin) has role="dialog" but
     // no name (axe: aria-dialog-name).
     var dialog = document.querySelector(".md-search[role=dialog]:not([aria-label])");
     if (dialog) dialog.setAttribute("aria-label", "Search");
+    var header = document.querySelector("[data-bl-header-search]");
+    if (header && !header.dataset.blStarted) {
+      header.dataset.blStarted = "1";
+      new HeaderSearch(header).start();
+    }
     var search = document.querySelector("[data-bl-search]");
     if (search && !search.dataset.blStarted) {
       search.dataset.blStarted = "1";
@@ -439,7 +741,9 @@
     var page = document.querySelector("[data-bl-catalogue]");
     if (page && !page.dataset.blStarted) {
       page.dataset.blStarted = "1";
-      new Catalogue(page).start().then(function () { page.dataset.blReady = "1"; });
+      fetchJson(page.getAttribute("data-bl-data")).then(function (data) {
+        return new Catalogue(page, data).start();
+      }).then(function () { page.dataset.blReady = "1"; });
     }
   }
 
