@@ -31,6 +31,7 @@ import argparse
 import json
 import os
 import platform
+import re
 import shutil
 import signal
 import subprocess
@@ -106,6 +107,9 @@ def measure(stage: str, command: list[str], timeout: float, cwd: Path | None = N
     lines = (chunks.get("out") or "").strip().splitlines()
     if lines and lines[-1].startswith("{"):
         data = json.loads(lines[-1])
+    published = re.search(r"pages published after ([\d.]+) s", chunks.get("out") or "")
+    if published:  # bufferlit build: when the pages went live, before the search index
+        data["pages_seconds"] = float(published.group(1))
     return Result(stage, seconds, peak_mb, cpu, data=data)
 
 
@@ -276,6 +280,7 @@ def edit_and_rebuild(
     Each run edits the same record again (a new marker word), so every rebuild has a change.
     """
     seconds: list[float] = []
+    pages_live: list[float] = []
     cpu: list[float] = []
     peaks: list[float] = []
     checks: list[str] = []
@@ -286,6 +291,7 @@ def edit_and_rebuild(
         if built.note:
             return [built]
         seconds.append(built.seconds or 0)
+        pages_live.append(float(str(built.data.get("pages_seconds", "nan"))))
         cpu.append(built.cpu or 0)
         peaks.append(built.peak_mb or 0)
         page = site / "papers" / str(edit["id"]) / "index.html"
@@ -296,7 +302,10 @@ def edit_and_rebuild(
             f"{'finds' if found else 'MISSES'} it"
         )
     ok = all(check == "page shows the edit, search finds it" for check in checks)
-    note = f"median of {runs}: {', '.join(f'{s:.1f}' for s in seconds)} s; " + (
+    note = (
+        f"median of {runs}: {', '.join(f'{s:.1f}' for s in seconds)} s in all, pages live"
+        f" after {median(pages_live):.1f} s (target 5); "
+    ) + (
         "page and search show the edit every time" if ok else "; ".join(checks)
     )
     row = Result(EDIT_STAGE, median(seconds), max(peaks), median(cpu), note, data=dict(edit))

@@ -14,10 +14,6 @@ import pytest
 from .conftest import HOSTILE_ID, REPO
 
 MARKER = "<!-- recipes:"
-CATALOGUE_DATA = re.compile(
-    r'<script type="application/json" id="bl-catalogue-data">(.*?)</script>', re.S
-)
-ROW_ID = re.compile(r'<li class="bl-paper" data-paper-id="([^"]+)">')
 FACET_COUNT = re.compile(
     r'name="(\w+)" value="([^"]*)">\s*<label [^>]*><span class="bl-facet__name">[^<]*</span>'
     r' <span class="bl-count" data-bl-count>(\d+)</span>'
@@ -51,13 +47,17 @@ class Catalogue:
 
     def __init__(self, site: Path) -> None:
         page = (site / "catalogue" / "index.html").read_text(encoding="utf-8")
-        data = json.loads(CATALOGUE_DATA.search(page)[1])  # type: ignore[index]
-        ids = ROW_ID.findall(page)
-        assert len(ids) == len(data["papers"]) > 0
+        # The facet index the catalogue script filters with (fetched by the page).
+        data = json.loads((site / "catalogue" / "data.json").read_text(encoding="utf-8"))
+        fields = len(data["fields"])
+        assert data["fields"][0] == "id" and len(data["papers"]) > 0
         self.members: dict[tuple[str, str], set[str]] = {}
         self.primary: dict[str, set[str]] = {}
-        for paper_id, row in zip(ids, data["papers"], strict=True):
-            for key, values, indexes in zip(data["keys"], data["values"], row[1:], strict=True):
+        for row in data["papers"]:
+            paper_id = row[0]
+            for key, values, indexes in zip(
+                data["keys"], data["values"], row[fields:], strict=True
+            ):
                 for index in indexes:
                     self.members.setdefault((key, values[index]), set()).add(paper_id)
                 if key == "buffer_type":

@@ -53,6 +53,8 @@ class BuildReport:
     """Files written into site_dir (new or changed)."""
     removed: int = 0
     """Files of the previous build no longer part of the site, deleted."""
+    pages_seconds: float = 0.0
+    """When the pages, catalogue and downloads were published (the search index follows)."""
 
 
 class _WarningCollector(logging.Handler):
@@ -117,11 +119,14 @@ def build_site(
             raise BuildFailed(f"{error.message}\n{kept}") from error
         pages = publish(workspace, manifest, workspace.staging)
         cache.save(workspace)
+        pages_seconds = time.monotonic() - started
         search = _publish_search(workspace, manifest)
     html_pages = sum(1 for name in manifest if name.endswith(".html"))
     seconds = time.monotonic() - started
     written = len(pages.changed) + len(search.changed)
-    return BuildReport(target, html_pages, seconds, written, len(pages.removed))
+    return BuildReport(
+        target, html_pages, seconds, written, len(pages.removed), pages_seconds=pages_seconds
+    )
 
 
 def _search_files(site: Path) -> Manifest:

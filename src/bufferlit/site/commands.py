@@ -73,7 +73,8 @@ def build_command(
     report = build_site(config_file, site_dir=site_dir, papers_dir=papers_dir, strict=strict)
     click.echo(
         f"built {report.pages} pages into {report.site_dir} in {report.seconds:.1f} s"
-        f" ({report.written} files written, {report.removed} removed)"
+        f" (pages published after {report.pages_seconds:.1f} s, then search;"
+        f" {report.written} files written, {report.removed} removed)"
     )
 
 
