@@ -18,9 +18,9 @@ from bufferlit.errors import BufferlitError
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def _existing_folder(ctx: click.Context, param: click.Parameter, value: Path) -> Path:
+def _existing_folder(ctx: click.Context, param: click.Parameter, value: Path | None) -> Path | None:
     # A missing folder is a usage error (exit 2), most often bufferlit run outside the repository.
-    if not value.is_dir():
+    if value is not None and not value.is_dir():
         raise click.BadParameter(
             f"no folder {str(value)!r}: run bufferlit in the catalogue's repository, "
             "or give --papers DIR",
@@ -30,15 +30,19 @@ def _existing_folder(ctx: click.Context, param: click.Parameter, value: Path) ->
     return value
 
 
-def papers_option(function: F, must_exist: bool = True) -> F:
+def papers_option(
+    function: F, must_exist: bool = True, default: Path | None = Path("papers"), help: str = ""
+) -> F:
+    """--papers, declared once for every command (the site's commands default to the
+    plugin's own setting, so theirs has no default here)."""
     return click.option(
         "--papers",
         "papers_dir",
         type=click.Path(path_type=Path, file_okay=False),
-        default=Path("papers"),
-        show_default=True,
+        default=default,
+        show_default=default is not None,
         callback=_existing_folder if must_exist else None,
-        help="Folder of YAML records.",
+        help=help or "Folder of YAML records.",
     )(function)
 
 

@@ -8,19 +8,13 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from bufferlit.model import Entry
+from bufferlit.model import FIELD_ORDER, Entry
 from bufferlit.writer import paper_fields
 
+# The record's bibliographic fields (as model.FIELD_ORDER has them, up to `added`), then the
+# labels the site shows in place of the curated fields, then the date added.
 CSV_COLUMNS = (
-    "id",
-    "title",
-    "authors",
-    "year",
-    "venue",
-    "arxiv",
-    "doi",
-    "url",
-    "code",
+    *FIELD_ORDER[: FIELD_ORDER.index("added")],
     "buffer_type",
     "buffer_types",
     "stance",

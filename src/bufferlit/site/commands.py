@@ -8,6 +8,9 @@ from pathlib import Path
 
 import click
 
+from bufferlit import cli
+from bufferlit.cli import F
+
 CONFIG_OPTION = click.option(
     "-f",
     "--config-file",
@@ -16,13 +19,11 @@ CONFIG_OPTION = click.option(
     show_default=True,
     help="MkDocs configuration to build from.",
 )
-PAPERS_OPTION = click.option(
-    "--papers",
-    "papers_dir",
-    type=click.Path(path_type=Path, file_okay=False, exists=True),
-    default=None,
-    help="Folder of YAML records [default: the plugin's papers option, papers/].",
-)
+
+
+def papers_option(function: F) -> F:
+    help = "Folder of YAML records [default: the plugin's papers option, papers/]."
+    return cli.papers_option(function, default=None, help=help)
 
 
 LOG_HANDLER = logging.StreamHandler()
@@ -40,7 +41,7 @@ def show_mkdocs_log(level: int) -> None:
 
 @click.command("build")
 @CONFIG_OPTION
-@PAPERS_OPTION
+@papers_option
 @click.option(
     "--site-dir",
     type=click.Path(path_type=Path, file_okay=False),
@@ -80,7 +81,7 @@ def build_command(
 
 @click.command("serve")
 @CONFIG_OPTION
-@PAPERS_OPTION
+@papers_option
 @click.option("--port", default=8000, show_default=True, help="Port on 127.0.0.1.")
 def serve_command(config_file: Path, papers_dir: Path | None, port: int) -> None:
     """Preview the site on 127.0.0.1, rebuilding when a record, template or page changes;

@@ -13,6 +13,8 @@ from typing import Any
 
 import click
 
+from bufferlit.cli import F
+from bufferlit.cli import papers_option as cli_papers_option
 from bufferlit.errors import BufferlitError
 from bufferlit.model import Evidence, Tagging
 
@@ -239,6 +241,12 @@ def _evaluate(labels_path: Path, listing: Path | None, output_format: str) -> in
     return 0
 
 
+def papers_option(function: F) -> F:
+    # Not required to exist: a listing given as SOURCE needs no records folder.
+    help = "Folder of YAML records (for --check, --write and --review)."
+    return cli_papers_option(function, must_exist=False, help=help)
+
+
 @click.command("tag", context_settings={"help_option_names": ["-h", "--help"]})
 @click.argument("source", required=False, type=click.Path(path_type=Path, exists=True))
 @click.option(
@@ -269,14 +277,7 @@ def _evaluate(labels_path: Path, listing: Path | None, output_format: str) -> in
     is_flag=True,
     help="List papers weakest first (lowest confidence), each with its evidence sentences.",
 )
-@click.option(
-    "--papers",
-    "papers_dir",
-    type=click.Path(path_type=Path, file_okay=False),
-    default=Path("papers"),
-    show_default=True,
-    help="Folder of YAML records (for --check and --write).",
-)
+@papers_option
 @click.option(
     "--format",
     "output_format",
