@@ -43,6 +43,7 @@ class PageCache:
     """src_uri -> key, from the last published build."""
     manifest: Manifest
     """The site's files as the last build wrote them (dest -> SHA-256)."""
+    site: Path | None = None
     keys: dict[str, str] = field(default_factory=dict)
     """src_uri -> key, this build."""
     kept: Manifest = field(default_factory=dict)
@@ -60,13 +61,18 @@ class PageCache:
             assert previous.pop("", None) == fingerprint  # shared inputs changed: all new
         except (OSError, ValueError, AssertionError, AttributeError):
             previous = {}
-        return cls(fingerprint, previous, read_manifest(workspace.site))
+        return cls(fingerprint, previous, read_manifest(workspace.site), workspace.site)
 
     def decide(self, file: File, item: GeneratedFile) -> None:
         """Mark ``file`` unmodified when its key is the last build's and its output is there."""
         key = _key(self.fingerprint, item)
         self.keys[item.src_uri] = key
-        kept = self.previous.get(item.src_uri) == key and file.dest_uri in self.manifest
+        kept = (
+            self.previous.get(item.src_uri) == key
+            and file.dest_uri in self.manifest
+            and self.site is not None
+            and (self.site / file.dest_uri).is_file()  # not deleted by hand meanwhile
+        )
         if kept:
             self.kept[file.dest_uri] = self.manifest[file.dest_uri]
         _set_modified(file, not kept)
