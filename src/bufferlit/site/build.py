@@ -132,7 +132,11 @@ def build_site(
 def _search_files(site: Path) -> Manifest:
     """The last build's search index: kept while the pages are published, then replaced."""
     old = read_manifest(site)
-    return {name: digest for name, digest in old.items() if name.startswith(SEARCH_BUNDLE + "/")}
+    return {name: digest for name, digest in old.items() if _is_search_file(name)}
+
+
+def _is_search_file(name: str) -> bool:
+    return name.startswith(SEARCH_BUNDLE + "/")
 
 
 def _publish_search(workspace: Workspace, manifest: Manifest) -> Plan:
@@ -146,11 +150,7 @@ def _publish_search(workspace: Workspace, manifest: Manifest) -> Plan:
         message = f"{error.message}\nthe pages were published; search still uses the previous index"
         raise BuildFailed(message) from error
     del bundle["index.html"]
-    pages = {
-        name: digest
-        for name, digest in manifest.items()
-        if name not in _search_files(workspace.site)
-    }
+    pages = {name: digest for name, digest in manifest.items() if not _is_search_file(name)}
     return publish(workspace, {**pages, **bundle}, workspace.search)
 
 
