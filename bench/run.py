@@ -247,9 +247,12 @@ def run_size(
         )
     )
     results += edit_and_rebuild(papers, site, build, timeout, edit_runs)
+    # Pagefind alone, as the build runs it, but writing its bundle beside the site: the site
+    # folder is bufferlit's, and a build refuses to overwrite files it did not write.
+    pagefind_dir = site.parent / "pagefind-alone"
     pagefind_command = [sys.executable, "-m", "pagefind", "--site", str(site)]
+    pagefind_command += ["--glob", "papers/*/index.html", "--output-path", str(pagefind_dir)]
     pagefind = show(measure("search index (pagefind)", pagefind_command, timeout))
-    pagefind_dir = site / "pagefind"
     if pagefind_dir.exists():
         pf_files, pf_bytes, _ = tree_size(pagefind_dir)
         pagefind.note = f"{pf_files:,} files, {pf_bytes / 1e6:.1f} MB on disk"

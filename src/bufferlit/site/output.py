@@ -291,8 +291,9 @@ def plan_publish(site: Path, old: Manifest, new: Manifest) -> Plan:
         for name, digest in new.items()
         if old.get(name) != digest or not (site / name).exists()
     )
-    taken = [name for name in changed if name not in old and (site / name).exists()]
-    taken += [name for name in new if _parent_is_foreign_file(site, name, old)]
+    arriving = [name for name in changed if name not in old]
+    taken = [name for name in arriving if (site / name).exists()]
+    taken += _foreign_parents(site, arriving, old)
     if taken:
         raise BuildFailed(
             f"the new site would overwrite {site / taken[0]}, which bufferlit did not write;"
@@ -302,11 +303,13 @@ def plan_publish(site: Path, old: Manifest, new: Manifest) -> Plan:
     return Plan(changed, removed)
 
 
-def _parent_is_foreign_file(site: Path, name: str, old: Manifest) -> bool:
-    parts = Path(name).parts
-    return any(
-        (site.joinpath(*parts[:end])).is_file() and "/".join(parts[:end]) not in old
-        for end in range(1, len(parts))
+def _foreign_parents(site: Path, arriving: list[str], old: Manifest) -> list[str]:
+    """Files not ours standing where a new file needs a folder (each folder checked once)."""
+    folders = {parent for name in arriving for parent in Path(name).parents if parent != Path(".")}
+    return sorted(
+        folder.as_posix()
+        for folder in folders
+        if folder.as_posix() not in old and (site / folder).is_file()
     )
 
 
