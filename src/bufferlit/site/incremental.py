@@ -18,7 +18,9 @@ files as a full one over a sequence of edits.
 from __future__ import annotations
 
 import hashlib
+import html
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -44,8 +46,13 @@ class PageCache:
     manifest: Manifest
     """The site's files as the last build wrote them (dest -> SHA-256)."""
     site: Path | None = None
+    previous_anchors: dict[str, list[str]] = field(default_factory=dict)
+    """src_uri -> the id attributes of each generated page of the last build (MkDocs checks
+    links from the docs pages to them; a page kept unrendered has no HTML to read them from)."""
     keys: dict[str, str] = field(default_factory=dict)
     """src_uri -> key, this build."""
+    anchors: dict[str, list[str]] = field(default_factory=dict)
+    """src_uri -> id attributes, this build."""
     kept: Manifest = field(default_factory=dict)
     """Files this build does not write again, carried over from the site (dest -> SHA-256)."""
 
@@ -57,14 +64,18 @@ class PageCache:
         if workspace is None:
             return cls(fingerprint, {}, {})
         try:
-            previous = json.loads((workspace.root / KEYS_FILE).read_text(encoding="utf-8"))
-            assert previous.pop("", None) == fingerprint  # shared inputs changed: all new
-        except (OSError, ValueError, AssertionError, AttributeError):
-            previous = {}
-        return cls(fingerprint, previous, read_manifest(workspace.site), workspace.site)
+            saved = json.loads((workspace.root / KEYS_FILE).read_text(encoding="utf-8"))
+            assert saved["fingerprint"] == fingerprint  # shared inputs changed: all new
+            previous, anchors = dict(saved["keys"]), dict(saved["anchors"])
+        except (OSError, ValueError, AssertionError, KeyError, TypeError):
+            previous, anchors = {}, {}
+        manifest = read_manifest(workspace.site)
+        return cls(fingerprint, previous, manifest, workspace.site, anchors)
 
-    def decide(self, file: File, item: GeneratedFile) -> None:
-        """Mark ``file`` unmodified when its key is the last build's and its output is there."""
+    def decide(self, file: File, item: GeneratedFile) -> GeneratedFile:
+        """Keep ``file`` unrendered when its key is the last build's and its output is there
+        (MkDocs is told it is unmodified); else make it (render it now if it was made on
+        demand) and return it made."""
         key = _key(self.fingerprint, item)
         self.keys[item.src_uri] = key
         kept = (
@@ -73,15 +84,31 @@ class PageCache:
             and self.site is not None
             and (self.site / file.dest_uri).is_file()  # not deleted by hand meanwhile
         )
+        _set_modified(file, not kept)
         if kept:
             self.kept[file.dest_uri] = self.manifest[file.dest_uri]
-        _set_modified(file, not kept)
+            self._remember_anchors(item.src_uri, self.previous_anchors.get(item.src_uri, []))
+            return item
+        made = item.made()
+        if made.page is not None:
+            self._remember_anchors(item.src_uri, anchor_ids(made.page.html))
+        elif made is not item:
+            file.content_string = made.content
+        return made
+
+    def _remember_anchors(self, src_uri: str, anchors: Iterable[str]) -> None:
+        if anchors:
+            self.anchors[src_uri] = sorted(anchors)
 
     def save(self, workspace: Workspace) -> None:
         from bufferlit.writer import write_atomic
 
-        keys = {"": self.fingerprint, **dict(sorted(self.keys.items()))}
-        write_atomic(workspace.root / KEYS_FILE, json.dumps(keys, indent=0) + "\n")
+        saved = {
+            "fingerprint": self.fingerprint,
+            "keys": dict(sorted(self.keys.items())),
+            "anchors": dict(sorted(self.anchors.items())),
+        }
+        write_atomic(workspace.root / KEYS_FILE, json.dumps(saved, indent=0) + "\n")
 
 
 def write_all_others(files: Files, cache: PageCache) -> None:
@@ -97,10 +124,20 @@ def _set_modified(file: File, modified: bool) -> None:
     file.is_modified = (lambda: True) if modified else (lambda: False)  # type: ignore[method-assign]
 
 
+def anchor_ids(generated_html: str) -> set[str]:
+    """The id attributes of a generated page (autoescaped, always double-quoted)."""
+    return {html.unescape(anchor) for anchor in ID_ATTRIBUTE.findall(generated_html)}
+
+
+ID_ATTRIBUTE = re.compile(r'\sid="([^"]*)"')
+
+
 def _key(fingerprint: str, item: GeneratedFile) -> str:
     digest = hashlib.sha256(fingerprint.encode())
     digest.update(item.src_uri.encode())
-    if item.page is not None:
+    if item.inputs:  # made on demand: keyed by what it is made from, never rendered to key it
+        digest.update(b"inputs:" + item.inputs.encode())
+    elif item.page is not None:
         digest.update(json.dumps(item.page.meta, sort_keys=True, default=str).encode())
         digest.update(item.page.html.encode())
     else:

@@ -6,9 +6,11 @@ MkDocs as generated ``File`` objects, so nothing is written to the docs folder.
 
 from __future__ import annotations
 
+import hashlib
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +60,14 @@ class GeneratedFile:
     src_uri: str
     content: str
     page: PageData | None = None
+    inputs: str = ""
+    """For a file made on demand (``make``): a digest of everything it is made from, so an
+    incremental build can keep it without rendering it (see incremental.py)."""
+    make: Callable[[], GeneratedFile] | None = field(default=None, compare=False, repr=False)
+
+    def made(self) -> GeneratedFile:
+        """The file with its content (rendered now if it was made on demand)."""
+        return self.make() if self.make is not None else self
 
 
 class Addresses:
@@ -103,6 +113,20 @@ class SiteParts:
     addresses: Addresses
     renderer: PageRenderer
 
+    @property
+    def page_inputs(self) -> tuple[object, ...]:
+        """What every page's rendering reads besides its own data (the catalogue's size
+        aside, which paper pages do not show)."""
+        site = self.renderer.site
+        return (
+            site.name,
+            site.url,
+            site.repo_url,
+            sorted(site.docs_pages),
+            self.options.use_directory_urls,
+            self.options.site_url,
+        )
+
     def page(
         self, src_uri: str, template: str, title: str, meta: Mapping[str, object], **data: object
     ) -> GeneratedFile:
@@ -111,11 +135,17 @@ class SiteParts:
 
 
 def generate_site(
-    entries: Sequence[Entry], domain_names: Mapping[str, str], options: SiteOptions
+    entries: Sequence[Entry],
+    domain_names: Mapping[str, str],
+    options: SiteOptions,
+    *,
+    on_demand: bool = False,
 ) -> list[GeneratedFile]:
-    """Every page and download of the site for these tagged entries."""
+    """Every page and download of the site for these tagged entries. ``on_demand``: paper
+    pages and their citation files come unrendered, each with the digest of its inputs and a
+    ``make`` to render it (the plugin renders only those an incremental build needs)."""
     parts = site_parts(entries, domain_names, options)
-    return [
+    files = [
         home_page(parts),
         *catalogue_pages(parts),
         *group_pages(parts),
@@ -125,6 +155,7 @@ def generate_site(
         *paper_pages(parts),
         *downloads(parts),
     ]
+    return files if on_demand else [file.made() for file in files]
 
 
 FULL_WIDTH = {"hide": ["navigation", "toc"]}
@@ -264,20 +295,39 @@ def stats_page(parts: SiteParts) -> GeneratedFile:
 
 
 def paper_pages(parts: SiteParts) -> list[GeneratedFile]:
-    """Each paper's page with its related papers, and its own citation files."""
+    """Each paper's page with its related papers, and its own citation files, made on
+    demand: at 10,000 papers rendering them all is most of a build, and an incremental build
+    needs only those whose inputs changed."""
+    digests = {view.id: _digest(repr(view)) for view in parts.views}
     views_by_id = {view.id: view for view in parts.views}
     related = related_papers(parts.entries, parts.options.related_limit)
+    shared = _digest(repr(parts.page_inputs))
     files = []
     for entry in parts.entries:
         view = views_by_id[entry.paper.id]
         others = [views_by_id[other] for other in related.get(view.id, ())]
-        files += [
-            parts.page(view.page, "paper.html", view.title, FULL_WIDTH, paper=view, related=others),
-            GeneratedFile(context.paper_file(view.id, "bib"), to_bibtex([entry.paper])),
-            GeneratedFile(context.paper_file(view.id, "ris"), to_ris([entry.paper])),
-            GeneratedFile(context.paper_file(view.id, "json"), to_csl_json([entry.paper])),
-        ]
+        inputs = _digest(" ".join([shared, digests[view.id], *(digests[o.id] for o in others)]))
+        page = partial(parts.page, view.page, "paper.html", view.title, FULL_WIDTH)
+        files.append(
+            GeneratedFile(
+                view.page, "", inputs=inputs, make=partial(page, paper=view, related=others)
+            )
+        )
+        record = _digest(repr(entry.paper))
+        for suffix, write in (("bib", to_bibtex), ("ris", to_ris), ("json", to_csl_json)):
+            name = context.paper_file(view.id, suffix)
+            content = partial(write, [entry.paper])
+            made = partial(_made_file, name, content)
+            files.append(GeneratedFile(name, "", inputs=record, make=made))
     return files
+
+
+def _made_file(src_uri: str, content: Callable[[], str]) -> GeneratedFile:
+    return GeneratedFile(src_uri, content())
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def downloads(parts: SiteParts) -> list[GeneratedFile]:

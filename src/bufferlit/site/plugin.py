@@ -13,10 +13,8 @@ uses it, since ``mkdocs serve`` reloads the config itself on every rebuild).
 
 from __future__ import annotations
 
-import html
 import logging
 import os
-import re
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +27,7 @@ from mkdocs.structure.pages import Page
 
 from bufferlit.records import load_papers
 from bufferlit.site import context
-from bufferlit.site.incremental import PageCache, fingerprint, write_all_others
+from bufferlit.site.incremental import PageCache, anchor_ids, fingerprint, write_all_others
 from bufferlit.site.output import Protected, Workspace, check_site_dir, write_manifest
 from bufferlit.site.pages import GeneratedFile, PageData, SiteOptions, generate_site
 from bufferlit.site.render import PACKAGE_TEMPLATES
@@ -44,7 +42,6 @@ THEME_OVERRIDES = PACKAGE_TEMPLATES / "overrides"
 ASSETS = PACKAGE_TEMPLATES / "assets"
 ASSET_URIS = {"css": "assets/bufferlit/bufferlit.css", "js": "assets/bufferlit/bufferlit.js"}
 # id attributes of the generated HTML (autoescaped, always double-quoted by the templates).
-ID_ATTRIBUTE = re.compile(r'\sid="([^"]*)"')
 
 
 class BufferlitConfig(Config):  # type: ignore[no-untyped-call]
@@ -57,10 +54,6 @@ class BufferlitConfig(Config):  # type: ignore[no-untyped-call]
     related = config_options.Type(int, default=5)
     catalogue_rows = config_options.Type(int, default=100)
     """Papers per catalogue page (the first page's rows are in its HTML)."""
-
-
-def anchor_ids(generated_html: str) -> set[str]:
-    return {html.unescape(anchor) for anchor in ID_ATTRIBUTE.findall(generated_html)}
 
 
 def default_nav(docs_pages: set[str]) -> list[Any]:
@@ -153,7 +146,7 @@ class BufferlitPlugin(BasePlugin[BufferlitConfig]):  # type: ignore[no-untyped-c
             template_overrides=self.template_overrides(config),
             docs_pages=frozenset(file.src_uri for file in files.documentation_pages()),
         )
-        generated = generate_site(entries, DOMAINS, options)
+        generated = generate_site(entries, DOMAINS, options, on_demand=True)
         generated += [
             GeneratedFile(uri, (ASSETS / Path(uri).name).read_text(encoding="utf-8"))
             for uri in ASSET_URIS.values()
@@ -168,9 +161,9 @@ class BufferlitPlugin(BasePlugin[BufferlitConfig]):  # type: ignore[no-untyped-c
             file = File.generated(
                 config, item.src_uri, content=item.content, inclusion=self.inclusion(item)
             )
-            self.page_cache.decide(file, item)
-            if item.page is not None:
-                self.pages[item.src_uri] = (file, item.page)
+            made = self.page_cache.decide(file, item)  # kept unrendered, or made now
+            if made.page is not None:
+                self.pages[item.src_uri] = (file, made.page)
             files.append(file)
         write_all_others(files, self.page_cache)
         return files
@@ -212,9 +205,9 @@ class BufferlitPlugin(BasePlugin[BufferlitConfig]):  # type: ignore[no-untyped-c
         # anchor of a generated page are still validated; set here, for every generated page,
         # because an incremental build does not render the unchanged ones. (The toc stays
         # empty as before: the headings were raw HTML, which the toc extension never read.)
-        for file, data in self.pages.values():
-            if file.page is not None:
-                file.page.present_anchor_ids = anchor_ids(data.html)
+        for file in files:
+            if file.src_uri in self.page_cache.keys and file.page is not None:
+                file.page.present_anchor_ids = set(self.page_cache.anchors.get(file.src_uri, ()))
         return nav
 
     @staticmethod
