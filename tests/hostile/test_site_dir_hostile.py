@@ -11,7 +11,7 @@ import stat
 import subprocess
 import sys
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -26,9 +26,14 @@ from bufferlit.site.search import check_index
 MakeProject = Callable[..., Path]
 
 
-def run_build(project: Path, *args: str, **kwargs: object) -> subprocess.CompletedProcess[str]:
+def run_build(
+    project: Path, *args: str, preexec_fn: Callable[[], None] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """``bufferlit build`` as a real process in ``project``."""
     command = [sys.executable, "-m", "bufferlit", "build", *args]
-    return subprocess.run(command, cwd=project, capture_output=True, text=True, **kwargs)  # type: ignore[call-overload, no-any-return]
+    return subprocess.run(
+        command, cwd=project, capture_output=True, text=True, preexec_fn=preexec_fn
+    )
 
 
 def site_files(site: Path) -> dict[str, str]:
@@ -217,13 +222,13 @@ def test_ctrl_c_while_publishing_puts_the_old_site_back_at_once(
     build_site(config, site_dir=site)
     before = site_files(site)
     (config.parent / "docs" / "about.md").write_text("# About\n\nChanged.\n")
-    real_replace, calls = os.replace, []
+    real_replace, calls = os.replace, list[str]()
 
-    def interrupted(source: object, target: object) -> None:
+    def interrupted(source: str, target: str) -> None:
         calls.append(target)
         if len(calls) == 3:
             raise KeyboardInterrupt
-        real_replace(source, target)  # type: ignore[arg-type]
+        real_replace(source, target)
 
     monkeypatch.setattr(output.os, "replace", interrupted)
     with pytest.raises(KeyboardInterrupt):
@@ -312,7 +317,7 @@ def mount_tmpfs(where: Path, size: str) -> None:
 
 
 @pytest.fixture
-def tmpfs(tmp_path: Path) -> Callable[[str], Path]:
+def tmpfs(tmp_path: Path) -> Iterator[Callable[[str], Path]]:
     mounted: list[Path] = []
 
     def make(size: str) -> Path:
@@ -321,7 +326,7 @@ def tmpfs(tmp_path: Path) -> Callable[[str], Path]:
         mounted.append(where)
         return where
 
-    yield make  # type: ignore[misc]
+    yield make
     for where in mounted:
         subprocess.run(["umount", "-l", str(where)], check=False)
 
