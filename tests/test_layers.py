@@ -72,6 +72,7 @@ STAGE_OF: dict[str, str] = {
     "bufferlit.site.pages": "site",
     "bufferlit.site.output": "site",
     "bufferlit.site.incremental": "site",
+    "bufferlit.site.inputs": "site",
     "bufferlit.site.search": "site",
     "bufferlit.site.plugin": "site",
     "bufferlit.site.build": "site",

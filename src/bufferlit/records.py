@@ -396,8 +396,23 @@ class Reading:
     warnings: list[Problem]
 
 
-def read_catalogue(papers_dir: Path) -> Reading:
-    """Read and validate every record; never raises for bad input."""
+RecordReader = Callable[[Path, str], tuple[Paper | None, Mapping[str, int], list[Problem]]]
+"""Reads one record file (path, how problems name it): the paper if valid, the line of each
+field, and the problems."""
+
+
+def read_record(path: Path, display: str) -> tuple[Paper | None, Mapping[str, int], list[Problem]]:
+    """The loader's own RecordReader: parse, then check every field."""
+    raw, problems = parse_record(path, display)
+    if raw is None:
+        return None, {}, problems
+    paper, field_problems = validate_record(raw, display)
+    return paper, raw.lines, problems + field_problems
+
+
+def read_catalogue(papers_dir: Path, read: RecordReader = read_record) -> Reading:
+    """Read and validate every record; never raises for bad input. ``read`` reads one file
+    (an incremental build passes one that reuses the last build's unchanged records)."""
     if not papers_dir.is_dir():
         return Reading([], [Problem(str(papers_dir), 0, "", "is not a directory of records")], [])
     papers: list[Paper] = []
@@ -412,15 +427,11 @@ def read_catalogue(papers_dir: Path) -> Reading:
         problems.append(Problem(display_of(path), 1, "", message))
     for path in record_paths(papers_dir):
         display = display_of(path)
-        raw, parse_problems = parse_record(path, display)
-        problems.extend(parse_problems)
-        if raw is None:
-            continue
-        paper, field_problems = validate_record(raw, display)
-        problems.extend(field_problems)
+        paper, field_lines, record_problems = read(path, display)
+        problems.extend(record_problems)
         if paper is not None:
             papers.append(paper)
-            lines[display] = raw.lines
+            lines[display] = dict(field_lines)
     between, warnings = check_catalogue(papers, lines)
     return Reading(papers, problems + between, warnings)
 

@@ -119,6 +119,7 @@ def build_site(
             raise BuildFailed(f"{error.message}\n{kept}") from error
         pages = publish(workspace, manifest, workspace.staging)
         cache.save(workspace)
+        plugin.inputs.save()
         pages_seconds = time.monotonic() - started
         search = _publish_search(workspace, manifest)
     html_pages = sum(1 for name in manifest if name.endswith(".html"))

@@ -25,9 +25,9 @@ from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 
-from bufferlit.records import load_papers
 from bufferlit.site import context
 from bufferlit.site.incremental import PageCache, anchor_ids, fingerprint, write_all_others
+from bufferlit.site.inputs import InputCache
 from bufferlit.site.output import Protected, Workspace, check_site_dir, write_manifest
 from bufferlit.site.pages import GeneratedFile, PageData, SiteOptions, generate_site
 from bufferlit.site.render import PACKAGE_TEMPLATES
@@ -92,6 +92,8 @@ class BufferlitPlugin(BasePlugin[BufferlitConfig]):  # type: ignore[no-untyped-c
         """src_uri -> (a generated page's File, its meta and HTML), refilled every build."""
         self.page_cache = PageCache("", {}, {})
         """Which generated files this build renders again (see incremental.py)."""
+        self.inputs = InputCache(None, "")
+        """The records and taggings this build read (see inputs.py)."""
 
     def papers_dir(self, config: MkDocsConfig) -> Path:
         if self.papers_override is not None:
@@ -128,12 +130,8 @@ class BufferlitPlugin(BasePlugin[BufferlitConfig]):  # type: ignore[no-untyped-c
         return config
 
     def on_files(self, files: Files, /, *, config: MkDocsConfig) -> Files:
-        from bufferlit.tagger import DOMAINS, tag_papers
+        from bufferlit.tagger import DOMAINS
 
-        papers_dir = self.papers_dir(config)
-        papers = load_papers(papers_dir)
-        log.info(f"bufferlit: {len(papers)} records from {papers_dir}")
-        entries = tag_papers(papers)
         options = SiteOptions(
             site_name=config.site_name,
             site_url=config.site_url or "",
@@ -146,13 +144,18 @@ class BufferlitPlugin(BasePlugin[BufferlitConfig]):  # type: ignore[no-untyped-c
             template_overrides=self.template_overrides(config),
             docs_pages=frozenset(file.src_uri for file in files.documentation_pages()),
         )
+        self.page_cache = self.start_cache(config, options)
+        workspace = Workspace.of_staging(Path(config.site_dir))
+        self.inputs = InputCache(workspace, self.page_cache.fingerprint)
+        papers_dir = self.papers_dir(config)
+        entries = self.inputs.entries(papers_dir)
+        log.info(f"bufferlit: {len(entries)} records from {papers_dir}")
         generated = generate_site(entries, DOMAINS, options, on_demand=True)
         generated += [
             GeneratedFile(uri, (ASSETS / Path(uri).name).read_text(encoding="utf-8"))
             for uri in ASSET_URIS.values()
         ]
         self.pages = {}
-        self.page_cache = self.start_cache(config, options)
         for item in generated:
             existing = files.get_file_from_path(item.src_uri)
             if existing is not None:
