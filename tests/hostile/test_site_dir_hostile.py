@@ -24,6 +24,8 @@ from bufferlit.site.output import MANIFEST, WORKDIR, Workspace, recover
 from bufferlit.site.search import check_index
 
 MakeProject = Callable[..., Path]
+AFTER_A_BUILD = ["inputs.json", "lock", "pages.json"]
+"""What a finished build leaves in its work folder: the caches of the next build and the lock."""
 
 
 def run_build(
@@ -235,7 +237,7 @@ def test_ctrl_c_while_publishing_puts_the_old_site_back_at_once(
         build_site(config, site_dir=site)
     monkeypatch.undo()
     assert site_files(site) == before
-    assert sorted(path.name for path in (site / WORKDIR).iterdir()) == ["inputs.json", "lock", "pages.json"]
+    assert sorted(path.name for path in (site / WORKDIR).iterdir()) == AFTER_A_BUILD
 
 
 KILL_MIDWAY = textwrap.dedent(
@@ -277,7 +279,7 @@ def test_a_build_killed_while_publishing_is_undone_by_the_next_one(
     left = {path.name for path in (site / WORKDIR).iterdir()}
     assert "journal.json" not in left and "backup" not in left
     build_site(config, site_dir=site)  # the next build cleans up and publishes
-    assert sorted(path.name for path in (site / WORKDIR).iterdir()) == ["inputs.json", "lock", "pages.json"]
+    assert sorted(path.name for path in (site / WORKDIR).iterdir()) == AFTER_A_BUILD
     assert "Changed." in (site / "about" / "index.html").read_text()
 
 
