@@ -248,36 +248,19 @@ def catalogue_pages(parts: SiteParts) -> list[GeneratedFile]:
 
 def group_pages(parts: SiteParts) -> list[GeneratedFile]:
     """The index of buffer types and its pages, then the index of domains and its pages."""
-    files = [
-        parts.page(
-            context.TYPES_INDEX,
-            "types_index.html",
-            "Buffer types",
-            LISTING_META,
-            groups=parts.types,
-        )
-    ]
-    files += [
-        parts.page(
-            group.page, "group.html", group.label.name, LISTING_META, group=group, kind="type"
-        )
-        for group in parts.types
-    ]
-    files.append(
-        parts.page(
-            context.DOMAINS_INDEX,
-            "domains_index.html",
-            "Domains",
-            LISTING_META,
-            groups=parts.domains,
-        )
+    listings = (
+        (context.TYPES_INDEX, "types_index.html", "Buffer types", parts.types, "type"),
+        (context.DOMAINS_INDEX, "domains_index.html", "Domains", parts.domains, "domain"),
     )
-    files += [
-        parts.page(
-            group.page, "group.html", group.label.name, LISTING_META, group=group, kind="domain"
-        )
-        for group in parts.domains
-    ]
+    files = []
+    for index, template, title, groups, kind in listings:
+        files.append(parts.page(index, template, title, LISTING_META, groups=groups))
+        files += [
+            parts.page(
+                group.page, "group.html", group.label.name, LISTING_META, group=group, kind=kind
+            )
+            for group in groups
+        ]
     return files
 
 
