@@ -22,7 +22,7 @@ from bibtexparser.middlewares.names import parse_single_name_into_parts
 from bufferlit.errors import BufferlitError, RecordsInvalid
 from bufferlit.identity import Metadata, RecordFinder
 from bufferlit.latex import clean_latex
-from bufferlit.model import Problem
+from bufferlit.model import Problem, name_parts
 from bufferlit.recordfile import MAX_RECORD_BYTES, excerpt
 from bufferlit.records import (
     ARXIV_PATTERN,
@@ -256,7 +256,7 @@ def metadata_of(entry: BibEntry) -> Metadata:
         # A year the loader refuses (1066) says nothing about which record this is; it is
         # reported when the record is checked.
         year=year if year and MIN_YEAR <= year <= MAX_YEAR else None,
-        first_author=str(authors[0]).split(",", 1)[0] if authors else "",
+        first_author=name_parts(str(authors[0]))[0] if authors else "",
         arxiv=entry.fields.get("arxiv", ""),
         doi=entry.fields.get("doi", ""),
     )

@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable, Iterable
 from urllib.parse import quote
 
-from bufferlit.model import Paper
+from bufferlit.model import Paper, name_parts
 
 JOURNAL_HINTS = re.compile(
     r"journal|transactions|letters|review|magazine|TMLR|JMLR|"
@@ -162,12 +162,8 @@ def csl_item(paper: Paper) -> dict[str, object]:
     }[kind(paper)]
     authors = []
     for author in paper.authors:
-        family, _, given = author.partition(",")
-        authors.append(
-            {"family": family.strip(), "given": given.strip()}
-            if given.strip()
-            else {"literal": family.strip()}
-        )
+        family, given = name_parts(author)
+        authors.append({"family": family, "given": given} if given else {"literal": family})
     item: dict[str, object] = {"id": paper.id, "type": csl_type, "title": paper.title}
     if authors:
         item["author"] = authors

@@ -21,7 +21,7 @@ from bufferlit.identity import Identity, place_batch
 from bufferlit.keys import new_key, unique_key
 from bufferlit.labels import new_paper_labels
 from bufferlit.listing import parse_listing
-from bufferlit.model import Paper, Problem
+from bufferlit.model import Paper, Problem, name_parts
 from bufferlit.records import Reading, check_record_text, displayer, read_catalogue
 from bufferlit.writer import catalogue_lock, dump_record, write_many_atomic
 
@@ -166,7 +166,7 @@ def _record_for(
     candidate the loader would refuse (a 25,000-character abstract, a control character, a bad
     code URL) is reported against its source line, never written."""
     authors = candidate.metadata.get("authors") or []
-    surname = str(authors[0]).split(",", 1)[0] if authors else ""
+    surname = name_parts(str(authors[0]))[0] if authors else ""
     paper_id = unique_key(new_key(candidate.title, surname, candidate.metadata.get("year")), taken)
     fields = {
         **candidate.metadata,

@@ -78,6 +78,13 @@ REQUIRED_FIELDS: tuple[str, ...] = ("id", "title", "abstract", "added")
 CURATED_FIELDS: tuple[str, ...] = ("buffer_types", "stance", "domains", "notes")
 
 
+def name_parts(author: str) -> tuple[str, str]:
+    """``"Shinn, Noah"`` -> ``("Shinn", "Noah")``: records write every author as "Last,
+    First"; a name without a comma (an organisation) is all family name, given name empty."""
+    family, _, given = author.partition(",")
+    return family.strip(), given.strip()
+
+
 @dataclass(frozen=True)
 class Paper:
     """One paper as recorded in papers/<id>.yaml, validated."""
@@ -115,7 +122,7 @@ class Paper:
 
     @property
     def surnames(self) -> tuple[str, ...]:
-        return tuple(author.split(",", 1)[0].strip() for author in self.authors)
+        return tuple(name_parts(author)[0] for author in self.authors)
 
     @property
     def arxiv_url(self) -> str:

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from bufferlit.cite import bibtex_entry, ris_entry
-from bufferlit.model import BufferType, Entry, Evidence, Stance
+from bufferlit.model import BufferType, Entry, Evidence, Stance, name_parts
 
 BUFFER_TYPE_LABELS: Mapping[BufferType, str] = {
     BufferType.REPLAY: "Replay buffer",
@@ -185,8 +185,8 @@ class Group:
 
 def display_name(author: str) -> str:
     """ "Shinn, Noah" -> "Noah Shinn"; a name without a comma is kept as written."""
-    family, _, given = author.partition(",")
-    return f"{given.strip()} {family.strip()}" if given.strip() else family.strip()
+    family, given = name_parts(author)
+    return f"{given} {family}" if given else family
 
 
 def highlight(evidence: Evidence) -> Highlight:
