@@ -151,3 +151,23 @@ def test_csv_cells_that_a_spreadsheet_would_run_are_neutralised(cell):
     assert spreadsheet_safe(cell) == "'" + cell
     rows = list(csv.reader(io.StringIO(f"{spreadsheet_safe(cell)}\n")))
     assert not rows[0][0].startswith(("=", "+", "-", "@"))
+
+
+def test_csl_json_joined_from_per_paper_entries_is_what_json_writes():
+    """A site build joins each paper's CSL-JSON entry made once (and cached between builds):
+    the result must be byte for byte the list ``json.dumps(..., indent=2)`` writes."""
+    from bufferlit.cite import Citations, csl_item, join_csl_json
+
+    hostile = Paper(
+        "odd2024name",
+        'Quotes " and \\ backslashes, line\u2028separators and “curly” text',
+        "An abstract with\ttabs.",
+        "2026-11-26",
+        authors=("Ömer, Ğül",),
+    )
+    for papers in ([], PAPERS[:1], [*PAPERS, hostile]):
+        cited = [Citations.of(paper) for paper in papers]
+        joined = join_csl_json(c.csl_json for c in cited)
+        assert (
+            joined == json.dumps([csl_item(p) for p in papers], ensure_ascii=False, indent=2) + "\n"
+        )

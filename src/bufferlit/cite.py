@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from urllib.parse import quote
 
 from bufferlit.model import Paper, name_parts
@@ -115,7 +116,11 @@ def bibtex_entry(paper: Paper) -> str:
 
 
 def to_bibtex(papers: Iterable[Paper]) -> str:
-    return "\n".join(bibtex_entry(paper) for paper in papers)
+    return join_bibtex(bibtex_entry(paper) for paper in papers)
+
+
+def join_bibtex(entries: Iterable[str]) -> str:
+    return "\n".join(entries)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -147,7 +152,11 @@ def ris_entry(paper: Paper) -> str:
 
 
 def to_ris(papers: Iterable[Paper]) -> str:
-    return "\n".join(ris_entry(paper) for paper in papers)
+    return join_ris(ris_entry(paper) for paper in papers)
+
+
+def join_ris(entries: Iterable[str]) -> str:
+    return "\n".join(entries)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -184,7 +193,32 @@ def csl_item(paper: Paper) -> dict[str, object]:
 
 
 def to_csl_json(papers: Iterable[Paper]) -> str:
-    return json.dumps([csl_item(paper) for paper in papers], ensure_ascii=False, indent=2) + "\n"
+    return join_csl_json(csl_entry(paper) for paper in papers)
+
+
+def csl_entry(paper: Paper) -> str:
+    """One item as ``json.dumps([...], indent=2)`` writes it inside the list, so that a
+    whole-catalogue file can be joined from entries made once per paper."""
+    text = json.dumps(csl_item(paper), ensure_ascii=False, indent=2)
+    return text.replace("\n", "\n  ")  # JSON strings hold no raw newline: only layout moves
+
+
+def join_csl_json(entries: Iterable[str]) -> str:
+    items = list(entries)
+    return ("[\n  " + ",\n  ".join(items) + "\n]" if items else "[]") + "\n"
+
+
+@dataclass(frozen=True)
+class Citations:
+    """A paper's entry in each citation format, the unit the whole-catalogue files join."""
+
+    bibtex: str
+    ris: str
+    csl_json: str
+
+    @classmethod
+    def of(cls, paper: Paper) -> Citations:
+        return cls(bibtex_entry(paper), ris_entry(paper), csl_entry(paper))
 
 
 FORMATS: dict[str, Callable[[Iterable[Paper]], str]] = {

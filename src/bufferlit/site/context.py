@@ -10,7 +10,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from bufferlit.cite import bibtex_entry, ris_entry
+from bufferlit.cite import Citations
 from bufferlit.model import BufferType, Entry, Evidence, Stance, name_parts
 
 BUFFER_TYPE_LABELS: Mapping[BufferType, str] = {
@@ -200,7 +200,9 @@ def highlight(evidence: Evidence) -> Highlight:
     return Highlight(label, sentence[:start], phrase, sentence[start + len(phrase) :])
 
 
-def paper_view(entry: Entry, domain_names: Mapping[str, str], repo_url: str) -> PaperView:
+def paper_view(
+    entry: Entry, domain_names: Mapping[str, str], repo_url: str, citations: Citations
+) -> PaperView:
     paper, tagging = entry.paper, entry.tagging
     return PaperView(
         id=paper.id,
@@ -224,8 +226,8 @@ def paper_view(entry: Entry, domain_names: Mapping[str, str], repo_url: str) -> 
         ),
         evidence=tuple(highlight(evidence) for evidence in tagging.evidence),
         tagged_by=tagging.tagged_by,
-        bibtex=bibtex_entry(paper),
-        ris=ris_entry(paper),
+        bibtex=citations.bibtex,
+        ris=citations.ris,
         edit_url=f"{repo_url.rstrip('/')}/edit/main/papers/{paper.id}.yaml",
     )
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import html
 import json
+import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -82,7 +83,7 @@ class PageCache:
             self.previous.get(item.src_uri) == key
             and file.dest_uri in self.manifest
             and self.site is not None
-            and (self.site / file.dest_uri).is_file()  # not deleted by hand meanwhile
+            and os.path.isfile(os.path.join(self.site, file.dest_uri))  # not deleted meanwhile
         )
         _set_modified(file, not kept)
         if kept:
@@ -108,7 +109,8 @@ class PageCache:
             "keys": dict(sorted(self.keys.items())),
             "anchors": dict(sorted(self.anchors.items())),
         }
-        write_atomic(workspace.root / KEYS_FILE, json.dumps(saved, indent=0) + "\n")
+        text = json.dumps(saved, separators=(",\n", ":"))  # C encoder; see output.py
+        write_atomic(workspace.root / KEYS_FILE, text + "\n")
 
 
 def write_all_others(files: Files, cache: PageCache) -> None:

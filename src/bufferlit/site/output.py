@@ -156,7 +156,9 @@ def write_manifest(site: Path) -> None:
 
 def _manifest_text(manifest: Manifest) -> str:
     data = {"generator": GENERATOR, "version": 1, "files": dict(sorted(manifest.items()))}
-    return json.dumps(data, indent=0, ensure_ascii=False) + "\n"
+    # One file a line, for diffs, through the C encoder (``indent`` would take the pure-Python
+    # one: seconds for the 50,000 files of a 10,000-paper site).
+    return json.dumps(data, ensure_ascii=False, separators=(",\n", ": ")) + "\n"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -286,13 +288,15 @@ class Plan:
 
 def plan_publish(site: Path, old: Manifest, new: Manifest) -> Plan:
     """What publishing will change; BuildFailed if it would overwrite a file not ours."""
+    # Plain strings, not Path objects: this runs over every file of the site.
+    base = os.path.join(site, "")
     changed = tuple(
         name
         for name, digest in new.items()
-        if old.get(name) != digest or not (site / name).exists()
+        if old.get(name) != digest or not os.path.exists(base + name)
     )
     arriving = [name for name in changed if name not in old]
-    taken = [name for name in arriving if (site / name).exists()]
+    taken = [name for name in arriving if os.path.exists(base + name)]
     taken += _foreign_parents(site, arriving, old)
     if taken:
         raise BuildFailed(
@@ -330,16 +334,17 @@ def publish(workspace: Workspace, new: Manifest, source: Path) -> Plan:
     site = workspace.site
     old = previous_files(site)
     plan = plan_publish(site, old, new)
+    manifest = _manifest_text(new)
     journal = {
         "changed": plan.changed,
         "new": [name for name in plan.changed if name not in old],
         "removed": plan.removed,
-        "manifest": _manifest_text(new),
+        "manifest": manifest,
     }
     write_atomic(workspace.journal, json.dumps(journal))
     try:
         _move_into_place(workspace, plan, source)
-        write_atomic(site / MANIFEST, _manifest_text(new))
+        write_atomic(site / MANIFEST, manifest)
     except BaseException as error:
         recover(workspace)
         if isinstance(error, OSError):

@@ -17,7 +17,7 @@ from typing import Any
 from mkdocs.structure.files import File
 from mkdocs.utils import get_relative_url
 
-from bufferlit.cite import to_bibtex, to_csl_json, to_ris
+from bufferlit.cite import Citations, join_bibtex, join_csl_json, join_ris
 from bufferlit.export import to_csv
 from bufferlit.model import Entry
 from bufferlit.site import charts, context
@@ -103,6 +103,7 @@ class SiteParts:
     """What every page kind is made from, computed once per build."""
 
     entries: Sequence[Entry]
+    citations: Mapping[str, Citations]
     views: list[context.PaperView]
     ordered: list[context.PaperView]
     """Newest year first, then by title: the catalogue's order."""
@@ -112,6 +113,9 @@ class SiteParts:
     options: SiteOptions
     addresses: Addresses
     renderer: PageRenderer
+
+    view_digests: Mapping[str, str]
+    """Paper id -> a digest of everything its view holds (what a page shows of it)."""
 
     @property
     def page_inputs(self) -> tuple[object, ...]:
@@ -130,8 +134,29 @@ class SiteParts:
     def page(
         self, src_uri: str, template: str, title: str, meta: Mapping[str, object], **data: object
     ) -> GeneratedFile:
+        """A page made on demand, keyed by all it is rendered from: an incremental build
+        renders only the listings that show an edited paper."""
+        described = [self.page_inputs, self.renderer.site.total, template, title, meta]
+        described += [(name, self.describe(value)) for name, value in sorted(data.items())]
+        make = partial(self.render_page, src_uri, template, title, meta, **data)
+        return GeneratedFile(src_uri, "", inputs=_digest(repr(described)), make=make)
+
+    def render_page(
+        self, src_uri: str, template: str, title: str, meta: Mapping[str, object], **data: object
+    ) -> GeneratedFile:
         body = self.renderer.render(template, src_uri, **data)
         return GeneratedFile(src_uri, "", PageData(page_meta(title=title, meta=meta), body))
+
+    def describe(self, value: object) -> object:
+        """``value`` for a page's key, each paper by its view's digest (cheaper than its
+        repr, and what a listing shows of it)."""
+        if isinstance(value, context.PaperView):
+            return self.view_digests[value.id]
+        if isinstance(value, context.Group):
+            return (value.label, value.description, value.page, self.describe(value.papers))
+        if isinstance(value, list | tuple):
+            return [self.describe(item) for item in value]
+        return value
 
 
 def generate_site(
@@ -140,11 +165,15 @@ def generate_site(
     options: SiteOptions,
     *,
     on_demand: bool = False,
+    citations: Mapping[str, Citations] | None = None,
 ) -> list[GeneratedFile]:
     """Every page and download of the site for these tagged entries. ``on_demand``: paper
     pages and their citation files come unrendered, each with the digest of its inputs and a
-    ``make`` to render it (the plugin renders only those an incremental build needs)."""
-    parts = site_parts(entries, domain_names, options)
+    ``make`` to render it (the plugin renders only those an incremental build needs).
+    ``citations``: each paper's, when the caller has them already (made here otherwise)."""
+    if citations is None:
+        citations = {entry.paper.id: Citations.of(entry.paper) for entry in entries}
+    parts = site_parts(entries, domain_names, options, citations)
     files = [
         home_page(parts),
         *catalogue_pages(parts),
@@ -162,9 +191,15 @@ FULL_WIDTH = {"hide": ["navigation", "toc"]}
 
 
 def site_parts(
-    entries: Sequence[Entry], domain_names: Mapping[str, str], options: SiteOptions
+    entries: Sequence[Entry],
+    domain_names: Mapping[str, str],
+    options: SiteOptions,
+    citations: Mapping[str, Citations],
 ) -> SiteParts:
-    views = [context.paper_view(entry, domain_names, options.repo_url) for entry in entries]
+    views = [
+        context.paper_view(entry, domain_names, options.repo_url, citations[entry.paper.id])
+        for entry in entries
+    ]
     ordered = context.by_year_then_title(views)
     addresses = Addresses(options.use_directory_urls, options.site_url)
     site = context.SiteInfo(
@@ -179,6 +214,7 @@ def site_parts(
     )
     return SiteParts(
         entries=entries,
+        citations=citations,
         views=views,
         ordered=ordered,
         types=context.type_groups(ordered),
@@ -187,6 +223,7 @@ def site_parts(
         options=options,
         addresses=addresses,
         renderer=renderer,
+        view_digests={view.id: _digest(repr(view)) for view in views},
     )
 
 
@@ -281,7 +318,7 @@ def paper_pages(parts: SiteParts) -> list[GeneratedFile]:
     """Each paper's page with its related papers, and its own citation files, made on
     demand: at 10,000 papers rendering them all is most of a build, and an incremental build
     needs only those whose inputs changed."""
-    digests = {view.id: _digest(repr(view)) for view in parts.views}
+    digests = parts.view_digests
     views_by_id = {view.id: view for view in parts.views}
     related = related_papers(parts.entries, parts.options.related_limit)
     shared = _digest(repr(parts.page_inputs))
@@ -290,23 +327,23 @@ def paper_pages(parts: SiteParts) -> list[GeneratedFile]:
         view = views_by_id[entry.paper.id]
         others = [views_by_id[other] for other in related.get(view.id, ())]
         inputs = _digest(" ".join([shared, digests[view.id], *(digests[o.id] for o in others)]))
-        page = partial(parts.page, view.page, "paper.html", view.title, FULL_WIDTH)
+        page = partial(parts.render_page, view.page, "paper.html", view.title, FULL_WIDTH)
         files.append(
             GeneratedFile(
                 view.page, "", inputs=inputs, make=partial(page, paper=view, related=others)
             )
         )
-        record = _digest(repr(entry.paper))
-        for suffix, write in (("bib", to_bibtex), ("ris", to_ris), ("json", to_csl_json)):
+        cited = parts.citations[view.id]
+        record = _digest(repr(cited))
+        for suffix, content in (
+            ("bib", join_bibtex([cited.bibtex])),
+            ("ris", join_ris([cited.ris])),
+            ("json", join_csl_json([cited.csl_json])),
+        ):
             name = context.paper_file(view.id, suffix)
-            content = partial(write, [entry.paper])
-            made = partial(_made_file, name, content)
+            made = partial(GeneratedFile, name, content)
             files.append(GeneratedFile(name, "", inputs=record, make=made))
     return files
-
-
-def _made_file(src_uri: str, content: Callable[[], str]) -> GeneratedFile:
-    return GeneratedFile(src_uri, content())
 
 
 def _digest(text: str) -> str:
@@ -315,7 +352,7 @@ def _digest(text: str) -> str:
 
 def downloads(parts: SiteParts) -> list[GeneratedFile]:
     """The whole catalogue as BibTeX, RIS, CSL-JSON and CSV, and the feed of new papers."""
-    papers_in_order = [entry.paper for entry in parts.entries]
+    cited = [parts.citations[entry.paper.id] for entry in parts.entries]
     feed_items = context.newest(parts.views, parts.options.feed_size)
     feed = atom_feed(
         feed_items,
@@ -324,9 +361,9 @@ def downloads(parts: SiteParts) -> list[GeneratedFile]:
         page_url={view.id: parts.addresses.absolute(view.page) for view in feed_items},
     )
     return [
-        GeneratedFile("papers.bib", to_bibtex(papers_in_order)),
-        GeneratedFile("papers.ris", to_ris(papers_in_order)),
-        GeneratedFile("papers.json", to_csl_json(papers_in_order)),
+        GeneratedFile("papers.bib", join_bibtex(c.bibtex for c in cited)),
+        GeneratedFile("papers.ris", join_ris(c.ris for c in cited)),
+        GeneratedFile("papers.json", join_csl_json(c.csl_json for c in cited)),
         GeneratedFile("catalogue.csv", to_csv(parts.entries)),
         GeneratedFile("feed.xml", feed),
     ]

@@ -150,7 +150,9 @@ class BufferlitPlugin(BasePlugin[BufferlitConfig]):  # type: ignore[no-untyped-c
         papers_dir = self.papers_dir(config)
         entries = self.inputs.entries(papers_dir)
         log.info(f"bufferlit: {len(entries)} records from {papers_dir}")
-        generated = generate_site(entries, DOMAINS, options, on_demand=True)
+        generated = generate_site(
+            entries, DOMAINS, options, on_demand=True, citations=self.inputs.citations
+        )
         generated += [
             GeneratedFile(uri, (ASSETS / Path(uri).name).read_text(encoding="utf-8"))
             for uri in ASSET_URIS.values()

@@ -151,7 +151,7 @@ def _candidates(
     keep = source != other
     source, other, products = source[keep], other[keep], products[keep]
     keys = source * (int(post_docs.max(initial=0)) + 1) + other
-    order = np.argsort(keys, kind="stable")
+    order = np.argsort(keys)  # equal keys are summed: their order does not matter
     keys = keys[order]
     starts = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1])))
     if len(keys) == 0:
