@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from bufferlit.cite import bibtex_entry, ris_entry
 from bufferlit.model import BufferType, Entry, Evidence, Stance, name_parts
+from bufferlit.site import addresses
 
 BUFFER_TYPE_LABELS: Mapping[BufferType, str] = {
     BufferType.REPLAY: "Replay buffer",
@@ -39,37 +40,6 @@ CODE_LABEL = "Has code"
 
 
 # ---------------------------------------------------------------------------------------------
-# Site addresses, as src_uri (the File names MkDocs sees). One place, so templates never
-# spell a path.
-
-
-def paper_page(paper_id: str) -> str:
-    return f"papers/{paper_id}/index.md"
-
-
-def paper_file(paper_id: str, suffix: str) -> str:
-    return f"papers/{paper_id}/{paper_id}.{suffix}"
-
-
-def type_page(buffer_type: BufferType | str) -> str:
-    return f"types/{buffer_type}/index.md"
-
-
-def domain_page(slug: str) -> str:
-    return f"domains/{slug}/index.md"
-
-
-HOME = "index.md"
-CATALOGUE = "catalogue/index.md"
-TYPES_INDEX = "types/index.md"
-DOMAINS_INDEX = "domains/index.md"
-STATS = "stats/index.md"
-DOWNLOADS = "downloads/index.md"
-SEARCH = "search/index.md"
-DOWNLOAD_FILES = ("papers.bib", "papers.ris", "papers.json", "catalogue.csv", "feed.xml")
-
-
-# ---------------------------------------------------------------------------------------------
 # Views
 
 
@@ -92,6 +62,8 @@ class Label:
 
     value: str
     name: str
+    page: str = ""
+    """Its own page (a src_uri), for a domain; empty for a value without one."""
 
 
 @dataclass(frozen=True)
@@ -132,7 +104,19 @@ class PaperView:
 
     @property
     def page(self) -> str:
-        return paper_page(self.id)
+        return addresses.paper_page(self.id)
+
+    @property
+    def bibtex_file(self) -> str:
+        return addresses.paper_file(self.id, "bib")
+
+    @property
+    def ris_file(self) -> str:
+        return addresses.paper_file(self.id, "ris")
+
+    @property
+    def csl_json_file(self) -> str:
+        return addresses.paper_file(self.id, "json")
 
     @property
     def year_text(self) -> str:
@@ -189,6 +173,10 @@ def display_name(author: str) -> str:
     return f"{given} {family}" if given else family
 
 
+def domain_label(slug: str, domain_names: Mapping[str, str]) -> Label:
+    return Label(slug, domain_names.get(slug, slug), addresses.domain_page(slug))
+
+
 def highlight(evidence: Evidence) -> Highlight:
     """Split the sentence around the phrase; trust ``start`` only where it really points at it."""
     sentence, phrase, start = evidence.sentence, evidence.phrase, evidence.start
@@ -219,14 +207,12 @@ def paper_view(entry: Entry, domain_names: Mapping[str, str], repo_url: str) -> 
             Label(str(t), BUFFER_TYPE_LABELS[t]) for t in dict.fromkeys(tagging.buffer_types)
         ),
         stance=Label(str(tagging.stance), STANCE_LABELS[tagging.stance]),
-        domains=tuple(
-            Label(slug, domain_names.get(slug, slug)) for slug in dict.fromkeys(tagging.domains)
-        ),
+        domains=tuple(domain_label(slug, domain_names) for slug in dict.fromkeys(tagging.domains)),
         evidence=tuple(highlight(evidence) for evidence in tagging.evidence),
         tagged_by=tagging.tagged_by,
         bibtex=bibtex_entry(paper),
         ris=ris_entry(paper),
-        edit_url=f"{repo_url.rstrip('/')}/edit/main/papers/{paper.id}.yaml",
+        edit_url=addresses.record_edit_url(repo_url, paper.id),
     )
 
 
@@ -298,15 +284,6 @@ def facet_namers(domain_names: Mapping[str, str]) -> dict[str, Callable[[str], s
     }
 
 
-CATALOGUE_CITATIONS = "catalogue/citations.json"
-CATALOGUE_AUTHORS = "catalogue/authors.json"
-
-
-def catalogue_page(number: int) -> str:
-    """The src_uri of the catalogue's page ``number`` (1 is the catalogue itself)."""
-    return CATALOGUE if number == 1 else f"catalogue/page/{number}/index.md"
-
-
 @dataclass(frozen=True)
 class PagerLink:
     number: int
@@ -322,7 +299,7 @@ def pager(number: int, count: int, around: int = 2) -> tuple[PagerLink, ...]:
     for page in sorted(shown):
         if links and page > links[-1].number + 1:
             links.append(PagerLink(0, ""))
-        links.append(PagerLink(page, catalogue_page(page)))
+        links.append(PagerLink(page, addresses.catalogue_page(page)))
     return tuple(links)
 
 
@@ -332,9 +309,9 @@ def http_url(url: str) -> str:
     return url if url.lower().startswith(("http://", "https://")) else ""
 
 
-CATALOGUE_DATA = "catalogue/data.json"
 CATALOGUE_ROW_FIELDS = ("id", "title", "authors", "venue", "code")
-"""What each paper of CATALOGUE_DATA starts with; the indexes of its facet values follow."""
+"""What each paper of the catalogue's data (addresses.CATALOGUE_DATA) starts with; the
+indexes of its facet values follow."""
 
 
 def catalogue_data(papers: Sequence[PaperView], facet_list: Sequence[Facet]) -> dict[str, object]:
@@ -389,7 +366,7 @@ def type_groups(papers: Sequence[PaperView]) -> tuple[Group, ...]:
             Group(
                 Label(str(buffer_type), BUFFER_TYPE_LABELS[buffer_type]),
                 BUFFER_TYPE_BLURBS[buffer_type],
-                type_page(buffer_type),
+                addresses.type_page(buffer_type),
                 tuple(by_year_then_title(members)),
             )
         )
@@ -405,12 +382,8 @@ def domain_groups(
         for label in paper.domains:
             members.setdefault(label.value, []).append(paper)
     slugs = sorted(members, key=lambda slug: (-len(members[slug]), slug))
+    labels = [domain_label(slug, domain_names) for slug in slugs]
     return tuple(
-        Group(
-            Label(slug, domain_names.get(slug, slug)),
-            "",
-            domain_page(slug),
-            tuple(by_year_then_title(members[slug])),
-        )
-        for slug in slugs
+        Group(label, "", label.page, tuple(by_year_then_title(members[label.value])))
+        for label in labels
     )
