@@ -165,6 +165,15 @@ class Evidence:
     start: int
     """Offset of ``phrase`` in ``sentence``."""
 
+    def as_dict(self) -> dict[str, str | int]:
+        """JSON-ready, as ``tag --json`` and the catalogue's JSON export write it."""
+        return {
+            "buffer_type": self.buffer_type.value,
+            "sentence": self.sentence,
+            "phrase": self.phrase,
+            "start": self.start,
+        }
+
 
 @dataclass(frozen=True)
 class Tagging:
