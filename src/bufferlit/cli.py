@@ -338,6 +338,7 @@ def search_command(query: str, papers_dir: Path, limit: int) -> None:
     Example:
         bufferlit search reflxion
     """
+    from bufferlit.model import NO_YEAR
     from bufferlit.search import search
 
     papers = _selected(papers_dir, ())
@@ -349,7 +350,7 @@ def search_command(query: str, papers_dir: Path, limit: int) -> None:
             f"no paper matches {query!r} (searched titles, authors and abstracts of {count})"
         )
     for hit in hits:
-        year = hit.paper.year or "n.d."
+        year = hit.paper.year or NO_YEAR
         click.echo(f"{hit.score:5.1f}  {hit.paper.id}  {hit.paper.title} ({year})  [{hit.field}]")
 
 

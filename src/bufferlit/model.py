@@ -75,6 +75,8 @@ FIELD_ORDER: tuple[str, ...] = (
     "abstract",
 )
 REQUIRED_FIELDS: tuple[str, ...] = ("id", "title", "abstract", "added")
+NO_YEAR = "n.d."
+"""What a paper without a year shows in its place (and the year facet's value for it)."""
 CURATED_FIELDS: tuple[str, ...] = ("buffer_types", "stance", "domains", "notes")
 
 

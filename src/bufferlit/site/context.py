@@ -6,12 +6,13 @@ site links are ``src_uri`` strings (made relative per page by the renderer).
 
 from __future__ import annotations
 
+import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from bufferlit.cite import bibtex_entry, ris_entry
-from bufferlit.model import BufferType, Entry, Evidence, Stance, name_parts
+from bufferlit.model import NO_YEAR, BufferType, Entry, Evidence, Stance, Tagging, name_parts
 from bufferlit.site import addresses
 
 BUFFER_TYPE_LABELS: Mapping[BufferType, str] = {
@@ -94,7 +95,8 @@ class PaperView:
     url: str
     code: tuple[str, ...]
     buffer_types: tuple[Label, ...]
-    stance: Label
+    stance: Label | None
+    """None for a paper with no buffer (see ``stance_label``)."""
     domains: tuple[Label, ...]
     evidence: tuple[Highlight, ...]
     tagged_by: str
@@ -120,7 +122,7 @@ class PaperView:
 
     @property
     def year_text(self) -> str:
-        return str(self.year) if self.year else "n.d."
+        return str(self.year) if self.year else NO_YEAR
 
     @property
     def authors_short(self) -> str:
@@ -133,7 +135,7 @@ class PaperView:
         """The values this paper has for each catalogue facet key (the URL query keys)."""
         return {
             "buffer_type": [label.value for label in self.buffer_types],
-            "stance": [self.stance.value],
+            "stance": [self.stance.value] if self.stance else [],
             "domain": [label.value for label in self.domains],
             "year": [self.year_text],
             "venue": [self.venue] if self.venue else [],
@@ -147,6 +149,12 @@ class FacetValue:
     value: str
     name: str
     count: int
+
+    @property
+    def last(self) -> bool:
+        """Listed after every other value whatever its count (the catalogue script keeps it
+        there too): the year facet's "no year"."""
+        return self.key == "year" and self.value == NO_YEAR
 
 
 @dataclass(frozen=True)
@@ -167,10 +175,34 @@ class Group:
     papers: tuple[PaperView, ...]
 
 
+EAST_ASIAN_SCRIPTS = ("CJK", "IDEOGRAPHIC", "HIRAGANA", "KATAKANA", "HANGUL")
+"""Unicode character names of the scripts that write a name family name first, unspaced."""
+
+
 def display_name(author: str) -> str:
-    """ "Shinn, Noah" -> "Noah Shinn"; a name without a comma is kept as written."""
+    """ "Shinn, Noah" -> "Noah Shinn"; "王, 小明" -> "王小明" (a name written in Chinese,
+    Japanese or Korean script keeps its family name first); a name without a comma is kept."""
     family, given = name_parts(author)
-    return f"{given} {family}" if given else family
+    if not given:
+        return family
+    if in_east_asian_script(family) and in_east_asian_script(given):
+        return family + given
+    return f"{given} {family}"
+
+
+def in_east_asian_script(text: str) -> bool:
+    letters = [char for char in text if not char.isspace()]
+    return bool(letters) and all(
+        unicodedata.name(char, "").startswith(EAST_ASIAN_SCRIPTS) for char in letters
+    )
+
+
+def stance_label(tagging: Tagging) -> Label | None:
+    """The stance of a paper about a buffer; None for a paper with no buffer (``none``), whose
+    stance is only a convention (docs/taxonomy.md) and would read as "Uses a buffer"."""
+    if all(buffer_type is BufferType.NONE for buffer_type in tagging.buffer_types):
+        return None
+    return Label(str(tagging.stance), STANCE_LABELS[tagging.stance])
 
 
 def domain_label(slug: str, domain_names: Mapping[str, str]) -> Label:
@@ -206,7 +238,7 @@ def paper_view(entry: Entry, domain_names: Mapping[str, str], repo_url: str) -> 
         buffer_types=tuple(
             Label(str(t), BUFFER_TYPE_LABELS[t]) for t in dict.fromkeys(tagging.buffer_types)
         ),
-        stance=Label(str(tagging.stance), STANCE_LABELS[tagging.stance]),
+        stance=stance_label(tagging),
         domains=tuple(domain_label(slug, domain_names) for slug in dict.fromkeys(tagging.domains)),
         evidence=tuple(highlight(evidence) for evidence in tagging.evidence),
         tagged_by=tagging.tagged_by,
@@ -269,6 +301,7 @@ def facets(
         else:
             values.sort(key=lambda v: v.name.casefold())
         values.sort(key=lambda v: v.count, reverse=True)
+        values.sort(key=lambda v: v.last)
         result.append(Facet(key, legend, tuple(values)))
     return tuple(result)
 
