@@ -64,6 +64,7 @@ STAGE_OF: dict[str, str] = {
     "bufferlit.sources.openalex": "writers",
     # site: entries -> views -> pages and downloads -> the MkDocs build.
     "bufferlit.site": "site",
+    "bufferlit.site.addresses": "site",  # the URL scheme: every path of the site
     "bufferlit.site.context": "site",
     "bufferlit.site.charts": "site",
     "bufferlit.site.related": "site",

@@ -8,6 +8,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
+from bufferlit.export import to_json
+from bufferlit.records import load_papers
+from bufferlit.tagger import tag_papers
 from bufferlit.tagger.command import tag_command
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -84,6 +87,22 @@ def test_tags_a_records_folder_with_curated_labels_winning(tmp_path: Path) -> No
         'a2024replay | replay | uses | continual-learning | "replay buffer"',
         "b2024agents | kv-context (curated) | uses | llm-agents | -",
     ]
+
+
+def test_tag_json_and_the_json_export_write_evidence_alike(tmp_path: Path) -> None:
+    papers = tmp_path / "papers"
+    write_record(papers, "a2024replay", "Notes", "Continual learning with a replay buffer.")
+    result = run(papers, "--format", "json")
+    assert result.exit_code == 0, result.output
+    [tagged] = json.loads(result.output)
+    [exported] = json.loads(to_json(tag_papers(load_papers(papers))))
+    expected = {
+        "buffer_type": "replay",
+        "sentence": "Continual learning with a replay buffer.",
+        "phrase": "replay buffer",
+        "start": 26,
+    }
+    assert tagged["evidence"] == exported["evidence"] == [expected]
 
 
 def test_check_lists_disagreements_and_exits_1(tmp_path: Path) -> None:

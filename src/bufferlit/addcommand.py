@@ -11,6 +11,7 @@ from pathlib import Path
 
 import click
 
+from bufferlit.cli import echo_report_end
 from bufferlit.errors import BufferlitError
 from bufferlit.ingest import IngestReport, add_papers
 from bufferlit.model import Tagging
@@ -81,11 +82,7 @@ def _print_report(
     for present in report.present:
         item = given[id(present.paper)]
         click.echo(f"already present: {item.identifier.given} is {present.id} ({present.reason})")
-    for lookalike in report.lookalikes:
-        click.echo(lookalike.line(papers_dir), err=True)
-    for problem in report.problems:
-        click.echo(str(problem), err=True)
-    click.echo(("would add: " if dry_run else "") + report.summary())
+    echo_report_end(report, papers_dir, dry_run)
 
 
 def label_lines(tagging: Tagging) -> list[str]:

@@ -8,12 +8,15 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 import click
 
 from bufferlit import __version__
 from bufferlit.errors import BufferlitError
+
+if TYPE_CHECKING:  # the library is imported by each command when it runs (a fast --help)
+    from bufferlit.ingest import IngestReport
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -122,6 +125,16 @@ def validate(papers_dir: Path) -> None:
     click.echo(f"{len(reading.papers)} records in {papers_dir} are valid")
 
 
+def echo_report_end(report: IngestReport, papers_dir: Path, dry_run: bool) -> None:
+    """How ``ingest`` and ``add`` end their report: look-alike titles and problems on stderr,
+    then the counts."""
+    for lookalike in report.lookalikes:
+        click.echo(lookalike.line(papers_dir), err=True)
+    for problem in report.problems:
+        click.echo(str(problem), err=True)
+    click.echo(("would add: " if dry_run else "") + report.summary())
+
+
 @cli.command()
 @click.argument("listing", type=click.Path(path_type=Path, exists=True, dir_okay=False))
 @new_papers_option
@@ -151,11 +164,7 @@ def ingest(listing: Path, papers_dir: Path, dry_run: bool) -> None:
         click.echo(f"new: {papers_dir / (paper_id + '.yaml')} (line {entry.line})")
     for present in report.present:
         click.echo(f"already present: line {present.paper.line} is {present.id} ({present.reason})")
-    for lookalike in report.lookalikes:
-        click.echo(lookalike.line(papers_dir), err=True)
-    for problem in report.problems:
-        click.echo(str(problem), err=True)
-    click.echo(("would add: " if dry_run else "") + report.summary())
+    echo_report_end(report, papers_dir, dry_run)
     if not report.new and not report.problems:
         click.echo("nothing to write: every paper in the listing is already in the catalogue")
     if report.problems:
@@ -329,6 +338,7 @@ def search_command(query: str, papers_dir: Path, limit: int) -> None:
     Example:
         bufferlit search reflxion
     """
+    from bufferlit.model import NO_YEAR
     from bufferlit.search import search
 
     papers = _selected(papers_dir, ())
@@ -340,7 +350,7 @@ def search_command(query: str, papers_dir: Path, limit: int) -> None:
             f"no paper matches {query!r} (searched titles, authors and abstracts of {count})"
         )
     for hit in hits:
-        year = hit.paper.year or "n.d."
+        year = hit.paper.year or NO_YEAR
         click.echo(f"{hit.score:5.1f}  {hit.paper.id}  {hit.paper.title} ({year})  [{hit.field}]")
 
 

@@ -41,15 +41,7 @@ def entry_record(entry: Entry) -> dict[str, Any]:
         "buffer_types": [str(t) for t in tagging.buffer_types],
         "stance": str(tagging.stance),
         "domains": list(tagging.domains),
-        "evidence": [
-            {
-                "buffer_type": str(ev.buffer_type),
-                "sentence": ev.sentence,
-                "phrase": ev.phrase,
-                "start": ev.start,
-            }
-            for ev in tagging.evidence
-        ],
+        "evidence": [evidence.as_dict() for evidence in tagging.evidence],
         "tagged_by": tagging.tagged_by,
         # How sure the rules are (1.0 where a curator decided): sort by it to review.
         "type_confidence": tagging.type_confidence,

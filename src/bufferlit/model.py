@@ -75,6 +75,8 @@ FIELD_ORDER: tuple[str, ...] = (
     "abstract",
 )
 REQUIRED_FIELDS: tuple[str, ...] = ("id", "title", "abstract", "added")
+NO_YEAR = "n.d."
+"""What a paper without a year shows in its place (and the year facet's value for it)."""
 CURATED_FIELDS: tuple[str, ...] = ("buffer_types", "stance", "domains", "notes")
 
 
@@ -164,6 +166,15 @@ class Evidence:
     """The matched phrase exactly as it appears in ``sentence`` (for highlighting)."""
     start: int
     """Offset of ``phrase`` in ``sentence``."""
+
+    def as_dict(self) -> dict[str, str | int]:
+        """JSON-ready, as ``tag --json`` and the catalogue's JSON export write it."""
+        return {
+            "buffer_type": self.buffer_type.value,
+            "sentence": self.sentence,
+            "phrase": self.phrase,
+            "start": self.start,
+        }
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ import pytest
 from playwright.sync_api import Page
 from pybtex.database import parse_string
 
-from bufferlit.model import Entry
+from bufferlit.model import BufferType, Entry
 
 from .conftest import HOSTILE_ID, HOSTILE_TITLE, open_catalogue, visible_ids
 
@@ -31,7 +31,10 @@ def facet_values(entry: Entry) -> dict[str, set[str]]:
     paper, tagging = entry.paper, entry.tagging
     return {
         "buffer_type": {str(t) for t in tagging.buffer_types},
-        "stance": {str(tagging.stance)},
+        # A paper with no buffer has no stance (its "uses" is only a convention).
+        "stance": set()
+        if set(tagging.buffer_types) == {BufferType.NONE}
+        else {str(tagging.stance)},
         "domain": set(tagging.domains),
         "year": {str(paper.year) if paper.year else "n.d."},
         "venue": {paper.venue} if paper.venue else set(),

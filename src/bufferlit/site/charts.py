@@ -11,6 +11,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from bufferlit.model import NO_YEAR
 from bufferlit.site.context import BUFFER_TYPE_LABELS, Label, PaperView
 
 WIDTH = 720
@@ -99,7 +100,7 @@ def stacked_bars(papers: Sequence[PaperView]) -> StackedBars:
     for paper in papers:
         for label in paper.buffer_types:
             counts.setdefault(paper.year_text, Counter())[label.value] += 1
-    years = tuple(sorted(counts, key=lambda year: (year == "n.d.", year)))
+    years = tuple(sorted(counts, key=lambda year: (year == NO_YEAR, year)))
     table = tuple(
         (year, tuple(counts[year][s.value] for s in series), sum(counts[year].values()))
         for year in years

@@ -6,12 +6,14 @@ site links are ``src_uri`` strings (made relative per page by the renderer).
 
 from __future__ import annotations
 
+import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from bufferlit.cite import Citations
-from bufferlit.model import BufferType, Entry, Evidence, Stance, name_parts
+from bufferlit.model import NO_YEAR, BufferType, Entry, Evidence, Stance, Tagging, name_parts
+from bufferlit.site import addresses
 
 BUFFER_TYPE_LABELS: Mapping[BufferType, str] = {
     BufferType.REPLAY: "Replay buffer",
@@ -39,37 +41,6 @@ CODE_LABEL = "Has code"
 
 
 # ---------------------------------------------------------------------------------------------
-# Site addresses, as src_uri (the File names MkDocs sees). One place, so templates never
-# spell a path.
-
-
-def paper_page(paper_id: str) -> str:
-    return f"papers/{paper_id}/index.md"
-
-
-def paper_file(paper_id: str, suffix: str) -> str:
-    return f"papers/{paper_id}/{paper_id}.{suffix}"
-
-
-def type_page(buffer_type: BufferType | str) -> str:
-    return f"types/{buffer_type}/index.md"
-
-
-def domain_page(slug: str) -> str:
-    return f"domains/{slug}/index.md"
-
-
-HOME = "index.md"
-CATALOGUE = "catalogue/index.md"
-TYPES_INDEX = "types/index.md"
-DOMAINS_INDEX = "domains/index.md"
-STATS = "stats/index.md"
-DOWNLOADS = "downloads/index.md"
-SEARCH = "search/index.md"
-DOWNLOAD_FILES = ("papers.bib", "papers.ris", "papers.json", "catalogue.csv", "feed.xml")
-
-
-# ---------------------------------------------------------------------------------------------
 # Views
 
 
@@ -92,6 +63,8 @@ class Label:
 
     value: str
     name: str
+    page: str = ""
+    """Its own page (a src_uri), for a domain; empty for a value without one."""
 
 
 @dataclass(frozen=True)
@@ -122,7 +95,8 @@ class PaperView:
     url: str
     code: tuple[str, ...]
     buffer_types: tuple[Label, ...]
-    stance: Label
+    stance: Label | None
+    """None for a paper with no buffer (see ``stance_label``)."""
     domains: tuple[Label, ...]
     evidence: tuple[Highlight, ...]
     tagged_by: str
@@ -132,11 +106,23 @@ class PaperView:
 
     @property
     def page(self) -> str:
-        return paper_page(self.id)
+        return addresses.paper_page(self.id)
+
+    @property
+    def bibtex_file(self) -> str:
+        return addresses.paper_file(self.id, "bib")
+
+    @property
+    def ris_file(self) -> str:
+        return addresses.paper_file(self.id, "ris")
+
+    @property
+    def csl_json_file(self) -> str:
+        return addresses.paper_file(self.id, "json")
 
     @property
     def year_text(self) -> str:
-        return str(self.year) if self.year else "n.d."
+        return str(self.year) if self.year else NO_YEAR
 
     @property
     def authors_short(self) -> str:
@@ -149,7 +135,7 @@ class PaperView:
         """The values this paper has for each catalogue facet key (the URL query keys)."""
         return {
             "buffer_type": [label.value for label in self.buffer_types],
-            "stance": [self.stance.value],
+            "stance": [self.stance.value] if self.stance else [],
             "domain": [label.value for label in self.domains],
             "year": [self.year_text],
             "venue": [self.venue] if self.venue else [],
@@ -163,6 +149,12 @@ class FacetValue:
     value: str
     name: str
     count: int
+
+    @property
+    def last(self) -> bool:
+        """Listed after every other value whatever its count (the catalogue script keeps it
+        there too): the year facet's "no year"."""
+        return self.key == "year" and self.value == NO_YEAR
 
 
 @dataclass(frozen=True)
@@ -183,10 +175,38 @@ class Group:
     papers: tuple[PaperView, ...]
 
 
+EAST_ASIAN_SCRIPTS = ("CJK", "IDEOGRAPHIC", "HIRAGANA", "KATAKANA", "HANGUL")
+"""Unicode character names of the scripts that write a name family name first, unspaced."""
+
+
 def display_name(author: str) -> str:
-    """ "Shinn, Noah" -> "Noah Shinn"; a name without a comma is kept as written."""
+    """ "Shinn, Noah" -> "Noah Shinn"; "王, 小明" -> "王小明" (a name written in Chinese,
+    Japanese or Korean script keeps its family name first); a name without a comma is kept."""
     family, given = name_parts(author)
-    return f"{given} {family}" if given else family
+    if not given:
+        return family
+    if in_east_asian_script(family) and in_east_asian_script(given):
+        return family + given
+    return f"{given} {family}"
+
+
+def in_east_asian_script(text: str) -> bool:
+    letters = [char for char in text if not char.isspace()]
+    return bool(letters) and all(
+        unicodedata.name(char, "").startswith(EAST_ASIAN_SCRIPTS) for char in letters
+    )
+
+
+def stance_label(tagging: Tagging) -> Label | None:
+    """The stance of a paper about a buffer; None for a paper with no buffer (``none``), whose
+    stance is only a convention (docs/taxonomy.md) and would read as "Uses a buffer"."""
+    if all(buffer_type is BufferType.NONE for buffer_type in tagging.buffer_types):
+        return None
+    return Label(str(tagging.stance), STANCE_LABELS[tagging.stance])
+
+
+def domain_label(slug: str, domain_names: Mapping[str, str]) -> Label:
+    return Label(slug, domain_names.get(slug, slug), addresses.domain_page(slug))
 
 
 def highlight(evidence: Evidence) -> Highlight:
@@ -220,15 +240,13 @@ def paper_view(
         buffer_types=tuple(
             Label(str(t), BUFFER_TYPE_LABELS[t]) for t in dict.fromkeys(tagging.buffer_types)
         ),
-        stance=Label(str(tagging.stance), STANCE_LABELS[tagging.stance]),
-        domains=tuple(
-            Label(slug, domain_names.get(slug, slug)) for slug in dict.fromkeys(tagging.domains)
-        ),
+        stance=stance_label(tagging),
+        domains=tuple(domain_label(slug, domain_names) for slug in dict.fromkeys(tagging.domains)),
         evidence=tuple(highlight(evidence) for evidence in tagging.evidence),
         tagged_by=tagging.tagged_by,
         bibtex=citations.bibtex,
         ris=citations.ris,
-        edit_url=f"{repo_url.rstrip('/')}/edit/main/papers/{paper.id}.yaml",
+        edit_url=addresses.record_edit_url(repo_url, paper.id),
     )
 
 
@@ -285,6 +303,7 @@ def facets(
         else:
             values.sort(key=lambda v: v.name.casefold())
         values.sort(key=lambda v: v.count, reverse=True)
+        values.sort(key=lambda v: v.last)
         result.append(Facet(key, legend, tuple(values)))
     return tuple(result)
 
@@ -298,15 +317,6 @@ def facet_namers(domain_names: Mapping[str, str]) -> dict[str, Callable[[str], s
         "domain": lambda value: domain_names.get(value, value),
         "code": lambda value: CODE_LABEL,
     }
-
-
-CATALOGUE_CITATIONS = "catalogue/citations.json"
-CATALOGUE_AUTHORS = "catalogue/authors.json"
-
-
-def catalogue_page(number: int) -> str:
-    """The src_uri of the catalogue's page ``number`` (1 is the catalogue itself)."""
-    return CATALOGUE if number == 1 else f"catalogue/page/{number}/index.md"
 
 
 @dataclass(frozen=True)
@@ -324,7 +334,7 @@ def pager(number: int, count: int, around: int = 2) -> tuple[PagerLink, ...]:
     for page in sorted(shown):
         if links and page > links[-1].number + 1:
             links.append(PagerLink(0, ""))
-        links.append(PagerLink(page, catalogue_page(page)))
+        links.append(PagerLink(page, addresses.catalogue_page(page)))
     return tuple(links)
 
 
@@ -334,9 +344,9 @@ def http_url(url: str) -> str:
     return url if url.lower().startswith(("http://", "https://")) else ""
 
 
-CATALOGUE_DATA = "catalogue/data.json"
 CATALOGUE_ROW_FIELDS = ("id", "title", "authors", "venue", "code")
-"""What each paper of CATALOGUE_DATA starts with; the indexes of its facet values follow."""
+"""What each paper of the catalogue's data (addresses.CATALOGUE_DATA) starts with; the
+indexes of its facet values follow."""
 
 
 def catalogue_data(papers: Sequence[PaperView], facet_list: Sequence[Facet]) -> dict[str, object]:
@@ -391,7 +401,7 @@ def type_groups(papers: Sequence[PaperView]) -> tuple[Group, ...]:
             Group(
                 Label(str(buffer_type), BUFFER_TYPE_LABELS[buffer_type]),
                 BUFFER_TYPE_BLURBS[buffer_type],
-                type_page(buffer_type),
+                addresses.type_page(buffer_type),
                 tuple(by_year_then_title(members)),
             )
         )
@@ -407,12 +417,8 @@ def domain_groups(
         for label in paper.domains:
             members.setdefault(label.value, []).append(paper)
     slugs = sorted(members, key=lambda slug: (-len(members[slug]), slug))
+    labels = [domain_label(slug, domain_names) for slug in slugs]
     return tuple(
-        Group(
-            Label(slug, domain_names.get(slug, slug)),
-            "",
-            domain_page(slug),
-            tuple(by_year_then_title(members[slug])),
-        )
-        for slug in slugs
+        Group(label, "", label.page, tuple(by_year_then_title(members[label.value])))
+        for label in labels
     )

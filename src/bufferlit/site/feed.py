@@ -10,6 +10,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 
+from bufferlit.site.addresses import FEED
 from bufferlit.site.context import PaperView
 
 ATOM = "http://www.w3.org/2005/Atom"
@@ -39,7 +40,7 @@ def atom_feed(
     sub(feed, "id", f"tag:{TAG_AUTHORITY}:feed")
     base = site_url.rstrip("/") + "/" if site_url else ""
     sub(feed, "link", rel="alternate", type="text/html", href=base or "./")
-    sub(feed, "link", rel="self", type="application/atom+xml", href=base + "feed.xml")
+    sub(feed, "link", rel="self", type="application/atom+xml", href=base + FEED)
     updated = max((paper.added for paper in papers), default="1970-01-01")
     sub(feed, "updated", f"{updated}T00:00:00Z")
     author = sub(feed, "author")

@@ -14,13 +14,11 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from mkdocs.structure.files import File
-from mkdocs.utils import get_relative_url
-
 from bufferlit.cite import Citations, join_bibtex, join_csl_json, join_ris
 from bufferlit.export import to_csv
 from bufferlit.model import Entry
-from bufferlit.site import charts, context
+from bufferlit.site import addresses, charts, context
+from bufferlit.site.addresses import Addresses
 from bufferlit.site.feed import atom_feed
 from bufferlit.site.related import related_papers
 from bufferlit.site.render import PageRenderer, make_environment, page_meta
@@ -68,30 +66,6 @@ class GeneratedFile:
     def made(self) -> GeneratedFile:
         """The file with its content (rendered now if it was made on demand)."""
         return self.make() if self.make is not None else self
-
-
-class Addresses:
-    """src_uri -> URL the way MkDocs computes it, and relative links between pages."""
-
-    def __init__(self, use_directory_urls: bool, site_url: str) -> None:
-        self.use_directory_urls = use_directory_urls
-        self.site_url = site_url.rstrip("/") + "/" if site_url else ""
-        self._cache: dict[str, str] = {}
-
-    def url(self, src_uri: str) -> str:
-        if src_uri not in self._cache:
-            self._cache[src_uri] = File(
-                src_uri, src_dir=None, dest_dir="", use_directory_urls=self.use_directory_urls
-            ).url
-        return self._cache[src_uri]
-
-    def absolute(self, src_uri: str) -> str:
-        url = self.url(src_uri)
-        return self.site_url + ("" if url == "./" else url) if self.site_url else url
-
-    @staticmethod
-    def relative(url: str, from_url: str) -> str:
-        return get_relative_url(url, from_url)
 
 
 def _json(data: object) -> str:
@@ -179,8 +153,8 @@ def generate_site(
         *catalogue_pages(parts),
         *group_pages(parts),
         stats_page(parts),
-        parts.page(context.DOWNLOADS, "downloads.html", "Downloads", FULL_WIDTH),
-        parts.page(context.SEARCH, "search.html", "Search", FULL_WIDTH),
+        parts.page(addresses.DOWNLOADS, "downloads.html", "Downloads", FULL_WIDTH),
+        parts.page(addresses.SEARCH, "search.html", "Search", FULL_WIDTH),
         *paper_pages(parts),
         *downloads(parts),
     ]
@@ -237,7 +211,7 @@ def home_page(parts: SiteParts) -> GeneratedFile:
     )
     newest = context.newest(views, options.newest_count)
     return parts.page(
-        context.HOME,
+        addresses.HOME,
         "home.html",
         options.site_name,
         FULL_WIDTH,
@@ -260,7 +234,7 @@ def catalogue_pages(parts: SiteParts) -> list[GeneratedFile]:
         first = (number - 1) * rows
         files.append(
             parts.page(
-                context.catalogue_page(number),
+                addresses.catalogue_page(number),
                 "catalogue.html" if number == 1 else "catalogue_page.html",
                 "Catalogue" if number == 1 else f"Catalogue, page {number} of {page_count}",
                 FULL_WIDTH,
@@ -277,17 +251,17 @@ def catalogue_pages(parts: SiteParts) -> list[GeneratedFile]:
     authors = {view.id: context.author_text(view) for view in ordered}
     return [
         *files,
-        GeneratedFile(context.CATALOGUE_DATA, _json(context.catalogue_data(ordered, facets))),
-        GeneratedFile(context.CATALOGUE_CITATIONS, _json(citations)),
-        GeneratedFile(context.CATALOGUE_AUTHORS, _json(authors)),
+        GeneratedFile(addresses.CATALOGUE_DATA, _json(context.catalogue_data(ordered, facets))),
+        GeneratedFile(addresses.CATALOGUE_CITATIONS, _json(citations)),
+        GeneratedFile(addresses.CATALOGUE_AUTHORS, _json(authors)),
     ]
 
 
 def group_pages(parts: SiteParts) -> list[GeneratedFile]:
     """The index of buffer types and its pages, then the index of domains and its pages."""
     listings = (
-        (context.TYPES_INDEX, "types_index.html", "Buffer types", parts.types, "type"),
-        (context.DOMAINS_INDEX, "domains_index.html", "Domains", parts.domains, "domain"),
+        (addresses.TYPES_INDEX, "types_index.html", "Buffer types", parts.types, "type"),
+        (addresses.DOMAINS_INDEX, "domains_index.html", "Domains", parts.domains, "domain"),
     )
     files = []
     for index, template, title, groups, kind in listings:
@@ -303,7 +277,7 @@ def group_pages(parts: SiteParts) -> list[GeneratedFile]:
 
 def stats_page(parts: SiteParts) -> GeneratedFile:
     return parts.page(
-        context.STATS,
+        addresses.STATS,
         "stats.html",
         "Stats",
         LISTING_META,
@@ -335,12 +309,11 @@ def paper_pages(parts: SiteParts) -> list[GeneratedFile]:
         )
         cited = parts.citations[view.id]
         record = _digest(repr(cited))
-        for suffix, content in (
-            ("bib", join_bibtex([cited.bibtex])),
-            ("ris", join_ris([cited.ris])),
-            ("json", join_csl_json([cited.csl_json])),
+        for name, content in (
+            (view.bibtex_file, join_bibtex([cited.bibtex])),
+            (view.ris_file, join_ris([cited.ris])),
+            (view.csl_json_file, join_csl_json([cited.csl_json])),
         ):
-            name = context.paper_file(view.id, suffix)
             made = partial(GeneratedFile, name, content)
             files.append(GeneratedFile(name, "", inputs=record, make=made))
     return files
@@ -361,9 +334,9 @@ def downloads(parts: SiteParts) -> list[GeneratedFile]:
         page_url={view.id: parts.addresses.absolute(view.page) for view in feed_items},
     )
     return [
-        GeneratedFile("papers.bib", join_bibtex(c.bibtex for c in cited)),
-        GeneratedFile("papers.ris", join_ris(c.ris for c in cited)),
-        GeneratedFile("papers.json", join_csl_json(c.csl_json for c in cited)),
-        GeneratedFile("catalogue.csv", to_csv(parts.entries)),
-        GeneratedFile("feed.xml", feed),
+        GeneratedFile(addresses.ALL_BIBTEX, join_bibtex(c.bibtex for c in cited)),
+        GeneratedFile(addresses.ALL_RIS, join_ris(c.ris for c in cited)),
+        GeneratedFile(addresses.ALL_CSL_JSON, join_csl_json(c.csl_json for c in cited)),
+        GeneratedFile(addresses.ALL_CSV, to_csv(parts.entries)),
+        GeneratedFile(addresses.FEED, feed),
     ]

@@ -25,7 +25,7 @@ from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 
-from bufferlit.site import context
+from bufferlit.site import addresses
 from bufferlit.site.incremental import PageCache, anchor_ids, fingerprint, write_all_others
 from bufferlit.site.inputs import InputCache
 from bufferlit.site.output import Protected, Workspace, check_site_dir, write_manifest
@@ -62,7 +62,8 @@ def default_nav(docs_pages: set[str]) -> list[Any]:
     first, then the taxonomy, then the rest by name), titled by their own headings."""
     order = {"about.md": 0, "taxonomy.md": 1}
     written = sorted(
-        (uri for uri in docs_pages if uri != context.HOME), key=lambda uri: (order.get(uri, 2), uri)
+        (uri for uri in docs_pages if uri != addresses.HOME),
+        key=lambda uri: (order.get(uri, 2), uri),
     )
     about: list[Any] = []
     if len(written) == 1:
@@ -70,12 +71,12 @@ def default_nav(docs_pages: set[str]) -> list[Any]:
     elif written:
         about = [{"About": written}]
     return [
-        {"Home": context.HOME},
-        {"Catalogue": context.CATALOGUE},
-        {"Buffer types": context.TYPES_INDEX},
-        {"Domains": context.DOMAINS_INDEX},
-        {"Stats": context.STATS},
-        {"Downloads": context.DOWNLOADS},
+        {"Home": addresses.HOME},
+        {"Catalogue": addresses.CATALOGUE},
+        {"Buffer types": addresses.TYPES_INDEX},
+        {"Domains": addresses.DOMAINS_INDEX},
+        {"Stats": addresses.STATS},
+        {"Downloads": addresses.DOWNLOADS},
         *about,
     ]
 
@@ -173,6 +174,12 @@ class BufferlitPlugin(BasePlugin[BufferlitConfig]):  # type: ignore[no-untyped-c
         write_all_others(files, self.page_cache)
         return files
 
+    def on_env(self, env: Any, /, *, config: MkDocsConfig, files: Files) -> Any:
+        """The theme override's links (header search, feed) from the site's address scheme."""
+        url_of = addresses.Addresses(config.use_directory_urls, "").url
+        env.globals["bufferlit_urls"] = addresses.theme_urls(url_of)
+        return env
+
     def start_cache(self, config: MkDocsConfig, options: SiteOptions) -> PageCache:
         templates = [PACKAGE_TEMPLATES, *filter(None, [self.template_overrides(config)])]
         if config.theme.custom_dir:
@@ -219,13 +226,7 @@ class BufferlitPlugin(BasePlugin[BufferlitConfig]):  # type: ignore[no-untyped-c
     def inclusion(item: GeneratedFile) -> InclusionLevel:
         # Paper pages are reachable by links, not the nav; NOT_IN_NAV also silences MkDocs'
         # "not included in the nav" notice for each of them.
-        if item.src_uri == context.SEARCH or item.src_uri.startswith("catalogue/page/"):
-            return InclusionLevel.NOT_IN_NAV
-        if (
-            item.src_uri.startswith(("papers/", "types/", "domains/"))
-            and item.src_uri.endswith("/index.md")
-            and item.src_uri.count("/") == 2
-        ):
+        if addresses.reached_by_links_only(item.src_uri):
             return InclusionLevel.NOT_IN_NAV
         return InclusionLevel.UNDEFINED
 

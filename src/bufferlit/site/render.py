@@ -16,6 +16,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
+from bufferlit.site.addresses import SITE_PAGES
 from bufferlit.site.context import SiteInfo, http_url
 
 PACKAGE_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -55,6 +56,7 @@ def make_environment(override_dir: Path | None = None) -> jinja2.Environment:
     )
     environment.filters["script_json"] = script_json
     environment.filters["http_url"] = http_url
+    environment.globals["pages"] = SITE_PAGES  # section pages and site files, for link()
     return environment
 
 

@@ -24,10 +24,11 @@ from collections import Counter
 from pathlib import Path
 
 from bufferlit.errors import BuildFailed
+from bufferlit.site import addresses
 
-BUNDLE = "pagefind"
+BUNDLE = addresses.SEARCH_BUNDLE
 SHARDS_FILE = "bufferlit-shards.json"
-PAPER_PAGES = "papers/*/index.html"
+PAPER_PAGES = addresses.paper_html("*")
 SHARD_PAGES = 40_000
 """Most paper pages per Pagefind run (~3.4 GB of memory for that run)."""
 TIMEOUT_SECONDS = 1800
@@ -70,7 +71,7 @@ def shard_globs(site: Path) -> list[str]:
         groups[-1].append(letter)
         size += first_letters[letter]
     # Paper ids are [a-z0-9] slugs (records refuse others), so each letter is literal in [...].
-    return [f"papers/[{''.join(group)}]*/index.html" for group in groups]
+    return [addresses.paper_html(f"[{''.join(group)}]*") for group in groups]
 
 
 def _run_pagefind(site: Path, pattern: str, output: Path) -> None:

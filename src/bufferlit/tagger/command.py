@@ -7,7 +7,6 @@ The main CLI registers ``tag_command``. Only ``--write`` writes: each record's g
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +15,7 @@ import click
 from bufferlit.cli import F
 from bufferlit.cli import papers_option as cli_papers_option
 from bufferlit.errors import BufferlitError
-from bufferlit.model import Evidence, Tagging
+from bufferlit.model import Tagging
 
 TITLE_WIDTH = 60
 
@@ -34,18 +33,6 @@ def format_line(name: str, tagging: Tagging) -> str:
     )
 
 
-def evidence_list(evidence: Iterable[Evidence]) -> list[dict[str, Any]]:
-    return [
-        {
-            "buffer_type": e.buffer_type.value,
-            "sentence": e.sentence,
-            "phrase": e.phrase,
-            "start": e.start,
-        }
-        for e in evidence
-    ]
-
-
 def tagging_dict(tagging: Tagging) -> dict[str, Any]:
     return {
         "buffer_types": [t.value for t in tagging.buffer_types],
@@ -55,7 +42,7 @@ def tagging_dict(tagging: Tagging) -> dict[str, Any]:
         "type_confidence": tagging.type_confidence,
         "stance_confidence": tagging.stance_confidence,
         "reason": tagging.reason,
-        "evidence": evidence_list(tagging.evidence),
+        "evidence": [evidence.as_dict() for evidence in tagging.evidence],
     }
 
 
@@ -156,7 +143,7 @@ def _check(papers_dir: Path, output_format: str) -> int:
                     "field": d.field,
                     "curated": d.curated,
                     "tagger": d.auto,
-                    "evidence": evidence_list(d.evidence),
+                    "evidence": [evidence.as_dict() for evidence in d.evidence],
                     "explained": d.explained,
                 }
                 for d in found

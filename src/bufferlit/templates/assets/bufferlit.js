@@ -192,6 +192,8 @@
         boxes: items.map(function (item) { return item && item.querySelector("input"); }),
         counts: items.map(function (item) { return item && item.querySelector("[data-bl-count]"); }),
         shown: items.map(function () { return -1; }),
+        // A value the server marked data-bl-last (no year) stays last whatever its count.
+        last: items.map(function (item) { return item && item.hasAttribute("data-bl-last") ? 1 : 0; }),
         order: items.map(function (item, v) { return v; })
       };
     });
@@ -213,7 +215,7 @@
     title.href = this.paperUrl.replace("__id__", encodeURIComponent(paper[0]));
     row.appendChild(title);
     var meta = element("div", "bl-paper__meta");
-    meta.appendChild(element("span", "bl-paper__authors", paper[2]));
+    if (paper[2]) meta.appendChild(element("span", "bl-paper__authors", paper[2]));
     meta.appendChild(element("span", "bl-paper__year", this.valueOf(this.yearFacet, i)[0] || ""));
     if (paper[3]) meta.appendChild(element("span", "bl-paper__venue", paper[3]));
     row.appendChild(meta);
@@ -397,7 +399,7 @@
     // a focused node can drop it), and only when the order changed.
     if (!facet.fieldset || facet.fieldset.contains(document.activeElement)) return;
     var order = facet.order.slice().sort(function (a, b) {
-      return counts[b] - counts[a] || a - b;
+      return facet.last[a] - facet.last[b] || counts[b] - counts[a] || a - b;
     });
     if (order.every(function (value, p) { return value === facet.order[p]; })) return;
     facet.order = order;
