@@ -77,18 +77,9 @@ class PageCache:
         """Keep ``file`` unrendered when its key is the last build's and its output is there
         (MkDocs is told it is unmodified); else make it (render it now if it was made on
         demand) and return it made."""
-        key = _key(self.fingerprint, item)
-        self.keys[item.src_uri] = key
-        kept = (
-            self.previous.get(item.src_uri) == key
-            and file.dest_uri in self.manifest
-            and self.site is not None
-            and os.path.isfile(os.path.join(self.site, file.dest_uri))  # not deleted meanwhile
-        )
+        kept = self.keep(item, file.dest_uri)
         _set_modified(file, not kept)
         if kept:
-            self.kept[file.dest_uri] = self.manifest[file.dest_uri]
-            self._remember_anchors(item.src_uri, self.previous_anchors.get(item.src_uri, []))
             return item
         made = item.made()
         if made.page is not None:
@@ -96,6 +87,22 @@ class PageCache:
         elif made is not item:
             file.content_string = made.content
         return made
+
+    def keep(self, item: GeneratedFile, dest_uri: str) -> bool:
+        """Whether ``item``'s output at ``dest_uri`` is the last build's and still there: then
+        it is carried over from the site as it is (and its key recorded either way)."""
+        key = _key(self.fingerprint, item)
+        self.keys[item.src_uri] = key
+        kept = (
+            self.previous.get(item.src_uri) == key
+            and dest_uri in self.manifest
+            and self.site is not None
+            and os.path.isfile(os.path.join(self.site, dest_uri))  # not deleted meanwhile
+        )
+        if kept:
+            self.kept[dest_uri] = self.manifest[dest_uri]
+            self._remember_anchors(item.src_uri, self.previous_anchors.get(item.src_uri, []))
+        return kept
 
     def _remember_anchors(self, src_uri: str, anchors: Iterable[str]) -> None:
         if anchors:
