@@ -44,10 +44,9 @@ def test_real_dev_targets(real_dev: list[Label]) -> None:
     assert figures.single_right / figures.single >= 0.85, figures.line()
     assert figures.false_avoids == 0
     assert figures.none_acceptable / figures.tagged_none >= 0.85, figures.line()
-    # The target is 7 of 8. The two not found are both in the never-tuned part
-    # (one is generative replay, which this taxonomy files as replay + uses), and no rule
-    # is written for never-tuned rows: docs/taxonomy.md, "Real papers: real-dev".
-    assert figures.avoids == 8 and figures.avoids_found >= 6, figures.line()
+    # The target is 7 of 8. The two never-tuned avoids rows were read before the
+    # stance decision that finds them, so 8 of 8 is not a clean estimate: docs/taxonomy.md.
+    assert figures.avoids == 8 and figures.avoids_found >= 7, figures.line()
 
 
 def test_real_dev_tuning_part_finds_every_avoids(real_dev: list[Label]) -> None:
@@ -146,6 +145,12 @@ def test_a_text_naming_no_storage_is_none_for_that_reason() -> None:
         "In this continual learning setting no exemplars are kept.",
         "Unlike prior methods, we do not store any image from previously learned classes.",
         "We learn new classes by only using new data at each step of continual learning.",
+        "The model learns new tasks without storing any of their data.",
+        "Our incremental learner needs no memory, as no exemplars of old classes are stored.",
+        "We propose a data-free class-incremental learning method.",
+        "Instead of storing old images, we train a generator of earlier classes.",
+        "Our continual learning method does not require storing past samples.",
+        "New tasks are learned without exemplar replay.",
     ],
 )
 def test_ways_real_papers_say_they_store_nothing(sentence: str) -> None:

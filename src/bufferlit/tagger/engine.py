@@ -15,11 +15,11 @@ How a text is tagged, in order:
    ones must also reach ``SECONDARY_RATIO`` of the best. No type => ``none`` (so one passing
    mention of a "memory buffer" does not make a paper a buffer paper).
 4. Stance is ``avoids`` when an avoids phrase (rehearsal-free, without a memory buffer, ...)
-   is evidence for the primary type, except that a phrase saying only that no real data is
-   stored (``stores_nothing``) yields to generative replay (``synthetic``) in its sentence,
-   the title or the paper's own contribution, and to a specific (weight >= 2) phrase for the
-   same buffer in the title. A ``none`` paper is ``uses`` by convention: the stance
-   facet only means something for a real buffer type.
+   is evidence for the primary type and is not said of other methods. Generative replay that
+   says it stores no data is ``avoids`` too; a phrase saying that no past data is stored
+   (``stores_nothing``) yields only to a title naming a buffer the paper keeps all the same
+   (analysis.py). A ``none`` paper is ``uses`` by convention: the stance facet only means
+   something for a real buffer type.
 5. Evidence: for each type, its strongest match (an avoids match first when the stance is
    avoids), with the sentence, the phrase exactly as written and its offset in the sentence.
 6. Domains: the terms (and phrases with a ``domain``) vote, title votes doubled.

@@ -38,6 +38,7 @@ from bufferlit.tagger.sources import (
     MEMSAFETY_LIST,
     PLAIN,
     PROMPT_CL_LIST,
+    STANCE_DECISION,
     STREAM_LIST,
 )
 
@@ -63,13 +64,14 @@ class Phrase:
     domain: str | None = None
     """A domain this phrase also votes for, with its weight."""
     stores_nothing: bool = False
-    """An avoids phrase that only says no real data is kept ("without storing old images").
-    Generative replay keeps nothing real either: a ``synthetic`` phrase of the same type in
-    the same sentence, the title or the paper's own contribution makes the stance ``uses``;
-    so does a specific phrase for the buffer in the title ("Experience Replay for ..."
-    mentioning that "fine-tuning without replaying old samples forgets")."""
+    """An avoids phrase that says no past data is kept ("without storing old images"). It is
+    the paper's stance (generative replay that stores nothing real included) unless the
+    title names a buffer the paper keeps all the same ("Experience Replay for ..." saying
+    that "fine-tuning without replaying old samples forgets"): a specific phrase in the
+    title, or a bare "replay" there when the paper replays no generated data."""
     synthetic: bool = False
-    """Replay of generated data (generative replay, pseudo-rehearsal): see ``stores_nothing``."""
+    """Replay of generated data (generative replay, pseudo-rehearsal): such a paper's
+    "Replay" in its title is that replay, not a kept buffer (see ``stores_nothing``)."""
     informed_by: tuple[str, ...] = ()
     """The real-dev lists (``AICHIP``, ...) whose tuning rows this rule was written for; the
     leave-one-list-out figures drop every rule a list informed before scoring that list."""
@@ -187,6 +189,23 @@ PHRASES: list[Phrase] = [
            why="trains on the new task's data only", patterns=(
         r"only (?:the )?(?:data|images|samples|examples|inputs) (?:of|from) (?:the )?"
         r"(?:new|current) (?:tasks?|classes)",
+    )),
+    # The stance decision (docs/taxonomy.md, Stance): the paper's own claim to store no past
+    # data is avoids, generative replay included; the phrasings are the issue's, generalised.
+    Phrase(REPLAY, 3, avoids=True, stores_nothing=True, domain="continual-learning",
+           informed_by=(STANCE_DECISION,), why="says its own method stores no past data",
+           patterns=(
+        r"(?:without|never|not|cannot|nor|instead of|doesn'?t|don'?t) "
+        r"(?:(?:the )?need(?:ing)? (?:to|for) |hav(?:e|ing) to |requir(?:e|es|ing) )?"
+        r"(?:stor|keep|kept|retain|sav|buffer)\w* (?:any )?(?:of )?(?:the |their |its |our )?"
+        r"(?:(?:past|old|previous|prior|earlier|raw|real|original|historical) (?:[\w'-]+\s+)?)?"
+        r"(?:examples|samples|data|exemplars|instances|experiences?|images|inputs)",
+        r"without (?:relying on |using |requiring |needing |the need for |resorting to )?"
+        r"(?:any )?(?:exemplars?|samples?|stored data) (?:replay|rehearsal)",
+        r"data free (?:\w+ ){0,2}?(?:continual|incremental|lifelong|replay|rehearsal)",
+        r"no (?:(?:past|old|previous|prior|earlier|real|raw) )?(?:data|samples|examples|exemplars?|"
+        r"images) (?:(?:of|from) (?:the )?(?:past|old|previous|prior|earlier) (?:tasks?|classes) )?"
+        r"(?:is|are) (?:kept|stored|retained|saved|replayed|needed|required)",
     )),
     Phrase(REPLAY, 3, avoids=True, why="presents replay buffers as the limitation it removes",
            patterns=(
