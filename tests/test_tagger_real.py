@@ -217,6 +217,22 @@ def test_a_row_whose_paper_the_listing_loses_counts_wrong(tmp_path: Path) -> Non
     assert (figures.correct, figures.lost, figures.items) == (1, 1, 2)
 
 
+def test_a_tsv_may_fix_its_own_never_tuned_split(tmp_path: Path) -> None:
+    listing = tmp_path / "listing.txt"
+    listing.write_text("".join(f"Paper {n}\nWe keep a replay buffer.\n" for n in range(1, 5)))
+    rows = "".join(f"{n}\tPaper {n}\treplay\treplay\tuses\tlist: cat\n" for n in range(1, 5))
+    labels = tmp_path / "labels.tsv"
+    labels.write_text("# never-tuned: n % 2 == 0\n" + HEADER + rows, encoding="utf-8")
+    assert [label.part for label in load_labels_file(labels)] == [
+        "tuning",
+        "never-tuned",
+        "tuning",
+        "never-tuned",
+    ]
+    labels.write_text(HEADER + rows, encoding="utf-8")  # real-dev's split, n % 4 == 0
+    assert [label.part for label in load_labels_file(labels)].count("never-tuned") == 1
+
+
 @pytest.mark.parametrize(
     ("rows", "message"),
     [
