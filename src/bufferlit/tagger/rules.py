@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from bufferlit.model import BufferType
 from bufferlit.tagger.sources import (
     AGENT_LIST,
+    AIACC_NOTES,
     AICHIP,
     ASV_LIST,
     CL_LIST,
@@ -331,6 +332,13 @@ PHRASES: list[Phrase] = [
         r"on chip (?:storage|memory capacity)", r"in memory (?:analog )?comput\w*",
         r"memory arrays?", r"cache hierarch\w*",
     )),
+    Phrase(HARDWARE, 2, informed_by=(AIACC_NOTES,),
+           why="data kept in DRAM or in the processing elements; memory-bound compute", patterns=(
+        r"(?:in|into|from|to) (?:the )?(?:off chip |external |main )?(?:dram|hbm|edram)",
+        r"(?:pes?|processing elements?)\s+(?:[\w-]+\s+){0,2}?(?:stores?|stored|storing|buffers?|"
+        r"holds?|keeps?|caches?)",
+        r"(?:comput\w*|compute) (?:and|or) memory (?:intensive|bound)",
+    )),
     Phrase(HARDWARE, 1.5, informed_by=(AICHIP,), why="moving data between memories", patterns=(
         r"data movements?", r"data transfers? between",
     )),
@@ -402,6 +410,10 @@ PHRASES: list[Phrase] = [
         r"memory to store", r"(?:external|extra|additional) storage",
         r"(?:stor|buffer|keep|hold)\w* (?:the )?(?:intermediate|partial) (?:data|results|sums|"
         r"activations|features)",
+    )),
+    Phrase(CONTEXT, 1, informed_by=(AIACC_NOTES,),
+           why="memory or bandwidth a computation needs: a buffer of the field's kind", patterns=(
+        r"memory required", r"bandwidth (?:requirements?|demands?)",
     )),
     # Half weight: the bare word decides only where it recurs or the title says it.
     Phrase(CONTEXT, 0.5, informed_by=(AICHIP, STREAM_LIST, AGENT_LIST),
