@@ -190,6 +190,30 @@ def test_ways_real_papers_say_they_store_nothing(sentence: str) -> None:
     assert (tagging.buffer_type, tagging.stance) == (BufferType.REPLAY, Stance.AVOIDS)
 
 
+@pytest.mark.parametrize(
+    ("title", "abstract"),
+    [
+        (
+            "One-Pass Sketches for Network Telemetry",
+            "We summarise packets without storing the data.",
+        ),
+        (
+            "Private Set Intersection",
+            "The server answers queries without storing any of their data.",
+        ),
+        (
+            "Federated Learning on Phones",
+            "Clients train locally; the server never stores raw data.",
+        ),
+    ],
+)
+def test_storing_nothing_outside_a_field_that_replays_is_no_buffer(
+    title: str, abstract: str
+) -> None:
+    tagging = tag_text(title, abstract)
+    assert (tagging.buffer_type, tagging.stance) == (BufferType.NONE, Stance.USES)
+
+
 def test_a_baseline_s_avoids_phrase_is_not_the_paper_s_stance() -> None:
     abstract = (
         "Regularization baselines such as EWC and SI work without episodic memory and forget. "

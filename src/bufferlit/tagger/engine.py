@@ -136,6 +136,7 @@ class Tagger:
         """Scan the title and abstract once; score every phrase; vote for domains."""
         name = system_name(title)
         doc_context = dict.fromkeys(_TYPES, 0.0)  # what the field terms suggest overall
+        term_field = dict.fromkeys(_TYPES, 0.0)  # the same, from field terms alone
         domain_scores: dict[str, float] = {}
         facts, regex = self._group_facts, self._vocabulary.regex
         fields: list[_Field] = []
@@ -154,6 +155,8 @@ class Tagger:
                     sentence += 1
                 if order >= 0:
                     phrases.append((order, start, end - 1, sentence))
+                elif suggests is not None:
+                    term_field[suggests] += weight
                 if domain:
                     domain_scores[domain] = domain_scores.get(domain, 0.0) + weight * factor
                 if suggests is not None:
@@ -164,7 +167,8 @@ class Tagger:
 
         hits: list[Hit] = []
         scores = dict.fromkeys(_TYPES, 0.0)
-        unresolved = sum(self._score(field, name, doc_context, scores, hits) for field in fields)
+        context_of = (doc_context, term_field)
+        unresolved = sum(self._score(field, name, context_of, scores, hits) for field in fields)
         domains = _choose_domains(domain_scores)
         return Analysis(tuple(hits), scores, domains, unresolved, doc_context)
 
@@ -172,13 +176,15 @@ class Tagger:
         self,
         field: _Field,
         name: str,
-        doc_context: Mapping[BufferType, float],
+        context_of: tuple[Mapping[BufferType, float], Mapping[BufferType, float]],
         scores: dict[BufferType, float],
         hits: list[Hit],
     ) -> int:
         """Score one field's phrase matches into ``scores`` and ``hits``; returns how many
-        generic words nothing around them explained."""
+        generic words nothing around them explained. ``context_of``: what the field suggests,
+        from terms and phrases, and from field terms alone."""
         text, scanned, factor, spans, context, phrases = field
+        doc_context, term_field = context_of
         unresolved = 0
         contribution: dict[int, bool] = {}  # sentence -> is it about the paper's own work
         resolved: dict[int, BufferType | None] = {}  # sentence -> what a generic word is
@@ -192,6 +198,8 @@ class Tagger:
             if buffer_type is None:
                 unresolved += 1
                 continue  # a generic buffer word with no context: cannot tell its kind
+            if rule.stores_nothing and not term_field[buffer_type]:
+                continue  # "no past data is kept" is no replay stance outside such a field
             start, end = spans[sentence]
             sentence_text = text[start:end]
             weight = rule.weight * factor

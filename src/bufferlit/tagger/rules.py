@@ -65,11 +65,13 @@ class Phrase:
     domain: str | None = None
     """A domain this phrase also votes for, with its weight."""
     stores_nothing: bool = False
-    """An avoids phrase that says no past data is kept ("without storing old images"). It is
-    the paper's stance (generative replay that stores nothing real included) unless the
-    title names a buffer the paper keeps all the same ("Experience Replay for ..." saying
-    that "fine-tuning without replaying old samples forgets"): a specific phrase in the
-    title, or a bare "replay" there when the paper replays no generated data."""
+    """An avoids phrase that says no past data is kept ("without storing old images"). It
+    counts only where field terms suggest its type (continual or reinforcement learning):
+    a network sketch "without storing the data" avoids no replay buffer. It is the paper's
+    stance (generative replay that stores nothing real included) unless the title names a
+    buffer the paper keeps all the same ("Experience Replay for ..." saying that
+    "fine-tuning without replaying old samples forgets"): a specific phrase in the title,
+    or a bare "replay" there when the paper replays no generated data."""
     synthetic: bool = False
     """Replay of generated data (generative replay, pseudo-rehearsal): such a paper's
     "Replay" in its title is that replay, not a kept buffer (see ``stores_nothing``)."""
@@ -203,10 +205,13 @@ PHRASES: list[Phrase] = [
         r"(?:examples|samples|data|exemplars|instances|experiences?|images|inputs)",
         r"without (?:relying on |using |requiring |needing |the need for |resorting to )?"
         r"(?:any )?(?:exemplars?|samples?|stored data) (?:replay|rehearsal)",
-        r"data free (?:\w+ ){0,2}?(?:continual|incremental|lifelong|replay|rehearsal)",
         r"no (?:(?:past|old|previous|prior|earlier|real|raw) )?(?:data|samples|examples|exemplars?|"
         r"images) (?:(?:of|from) (?:the )?(?:past|old|previous|prior|earlier) (?:tasks?|classes) )?"
         r"(?:is|are) (?:kept|stored|retained|saved|replayed|needed|required)",
+    )),
+    Phrase(REPLAY, 3, avoids=True, domain="continual-learning", informed_by=(STANCE_DECISION,),
+           why="data-free continual learning", patterns=(
+        r"data free (?:\w+ ){0,2}?(?:continual|incremental|lifelong|replay|rehearsal)",
     )),
     Phrase(REPLAY, 3, avoids=True, why="presents replay buffers as the limitation it removes",
            patterns=(
