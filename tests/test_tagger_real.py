@@ -75,10 +75,10 @@ def test_confidence_lies_in_zero_one_and_sorts_misses_low(real_dev: list[Label])
 
 def test_real_dev_2_is_read_with_its_own_split() -> None:
     labels = load_labels_file(REAL_DEV_2 / "labels.tsv")
-    assert len(labels) == 66 and all(label.ingested and label.abstract for label in labels)
+    assert len(labels) == 88 and all(label.ingested and label.abstract for label in labels)
     parts = [label.part for label in labels]
-    assert parts.count("never-tuned") == parts.count("tuning") == 33
-    assert len({label.list_name for label in labels}) == 4
+    assert parts.count("never-tuned") == parts.count("tuning") == 44
+    assert len({label.list_name for label in labels}) == 5
 
 
 def test_real_dev_2_figures() -> None:
