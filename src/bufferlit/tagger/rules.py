@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from bufferlit.model import BufferType
 from bufferlit.tagger.sources import (
     AGENT_LIST,
+    AI_MEMORY_LIST,
     AIACC_NOTES,
     AICHIP,
     ASV_LIST,
@@ -293,6 +294,11 @@ PHRASES: list[Phrase] = [
         r"kept|keep)\w* (?:[\w-]+\s+){0,5}?(?:in|into|to|within) (?:[\w'-]+\s+){0,2}?"
         r"(?:prompts?|context windows?|contexts?(?! of))",
     )),
+    Phrase(KV, 2, informed_by=(AI_MEMORY_LIST,),
+           why="an LLM agent's or a conversation's memory", patterns=(
+        r"agent(?:ic)? memor(?:y|ies)", r"(?:cross|multi) session memor(?:y|ies)",
+        r"(?:conversational|conversation|dialogue) memor(?:y|ies)",
+    )),
     Phrase(KV, 2, why="attention over a sliding window of tokens", patterns=(
         r"sliding windows? attention", r"sliding windows? (?:of|over) (?:[\w-]+\s+){0,3}?tokens",
     )),
@@ -415,6 +421,10 @@ PHRASES: list[Phrase] = [
         r"memory to store", r"(?:external|extra|additional) storage",
         r"(?:stor|buffer|keep|hold)\w* (?:the )?(?:intermediate|partial) (?:data|results|sums|"
         r"activations|features)",
+    )),
+    Phrase(CONTEXT, 1, informed_by=(AI_MEMORY_LIST,),
+           why="operations on a memory: what kind of memory is for the field to say", patterns=(
+        r"memory (?:writes?|reads?|retrieval|updates?|operations?|units?|lifecycles?|search)",
     )),
     Phrase(CONTEXT, 1, informed_by=(AIACC_NOTES,),
            why="memory or bandwidth a computation needs: a buffer of the field's kind", patterns=(
