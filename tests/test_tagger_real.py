@@ -20,6 +20,7 @@ from bufferlit.tagger.rules import PHRASES
 from bufferlit.tagger.sources import ASV_LIST
 
 REAL_DEV = Path(__file__).parent / "data" / "real-dev"
+REAL_DEV_2 = Path(__file__).parent / "data" / "real-dev-2"
 CL = "Continual Learning of Image Classes"
 HEADER = "n\ttitle_start\tprimary\taccept\tstance\tsource\n"
 
@@ -44,10 +45,9 @@ def test_real_dev_targets(real_dev: list[Label]) -> None:
     assert figures.single_right / figures.single >= 0.85, figures.line()
     assert figures.false_avoids == 0
     assert figures.none_acceptable / figures.tagged_none >= 0.85, figures.line()
-    # The issue's target is 7 of 8. The two not found are both in the never-tuned part
-    # (one is generative replay, which this taxonomy files as replay + uses), and no rule
-    # is written for never-tuned rows: docs/taxonomy.md, "Real papers: real-dev".
-    assert figures.avoids == 8 and figures.avoids_found >= 6, figures.line()
+    # The issue's target is 7 of 8. The two never-tuned avoids rows were read before the
+    # stance decision that finds them, so 8 of 8 is not a clean estimate: docs/taxonomy.md.
+    assert figures.avoids == 8 and figures.avoids_found >= 7, figures.line()
 
 
 def test_real_dev_tuning_part_finds_every_avoids(real_dev: list[Label]) -> None:
@@ -71,6 +71,28 @@ def test_confidence_lies_in_zero_one_and_sorts_misses_low(real_dev: list[Label])
     missed = [o.tagging.confidence for o in report.outcomes if o.missed]
     right = [o.tagging.confidence for o in report.outcomes if not o.missed]
     assert sum(missed) / len(missed) < sum(right) / len(right)
+
+
+def test_real_dev_2_is_read_with_its_own_split() -> None:
+    labels = load_labels_file(REAL_DEV_2 / "labels.tsv")
+    assert len(labels) == 88 and all(label.ingested and label.abstract for label in labels)
+    parts = [label.part for label in labels]
+    assert parts.count("never-tuned") == parts.count("tuning") == 44
+    assert len({label.list_name for label in labels}) == 5
+
+
+def test_real_dev_2_figures() -> None:
+    """Four lists real-dev does not use; the even rows were never tuned on (docs/taxonomy.md)."""
+    labels = load_labels_file(REAL_DEV_2 / "labels.tsv")
+    figures = evaluate(labels).figures()
+    assert figures.lost == 0 and figures.false_avoids == 0
+    assert figures.correct / figures.items >= 0.9, figures.line()
+    assert figures.none_acceptable / figures.tagged_none >= 0.85, figures.line()
+    report = evaluate([label for label in labels if label.part == "never-tuned"])
+    never = report.figures()
+    assert never.correct / never.items >= 0.85, never.line()
+    weakest, weakest_missed, missed = report.weakest_share(0.2)
+    assert weakest == 9 and weakest_missed >= missed / 2  # 3 of 5 when written
 
 
 def test_leave_one_list_out_drops_the_rules_a_list_informed(real_dev: list[Label]) -> None:
@@ -110,6 +132,29 @@ def test_leave_one_list_out_drops_the_rules_a_list_informed(real_dev: list[Label
             "tasks and distils the previous model.",
             BufferType.REPLAY,
         ),
+        (
+            "A Sparse CNN Accelerator",
+            "Each PE stores compressed weights for local computation, and activations are kept "
+            "in compressed form in DRAM.",
+            BufferType.HARDWARE,
+        ),
+        (
+            "Agent Memory as a Workload",
+            "We characterise agent memory: its construction, retrieval and generation cost.",
+            BufferType.KV_CONTEXT,
+        ),
+        (
+            "A Memory Operating System",
+            "Conversations are organised into memory units; cross-session memory keeps a user "
+            "profile, and memory writes are consolidated.",
+            BufferType.KV_CONTEXT,
+        ),
+        (
+            "Capacity Limits of Visual Working Memory",
+            "How many objects can people hold in visual working memory? Participants recalled "
+            "colours after a delay.",
+            BufferType.NONE,
+        ),
     ],
 )
 def test_memory_words_take_their_field_s_type(title: str, abstract: str, expected: str) -> None:
@@ -146,11 +191,41 @@ def test_a_text_naming_no_storage_is_none_for_that_reason() -> None:
         "In this continual learning setting no exemplars are kept.",
         "Unlike prior methods, we do not store any image from previously learned classes.",
         "We learn new classes by only using new data at each step of continual learning.",
+        "The model learns new tasks without storing any of their data.",
+        "Our incremental learner needs no memory, as no exemplars of old classes are stored.",
+        "We propose a data-free class-incremental learning method.",
+        "Instead of storing old images, we train a generator of earlier classes.",
+        "Our continual learning method does not require storing past samples.",
+        "New tasks are learned without exemplar replay.",
     ],
 )
 def test_ways_real_papers_say_they_store_nothing(sentence: str) -> None:
     tagging = tag_text(CL, sentence)
     assert (tagging.buffer_type, tagging.stance) == (BufferType.REPLAY, Stance.AVOIDS)
+
+
+@pytest.mark.parametrize(
+    ("title", "abstract"),
+    [
+        (
+            "One-Pass Sketches for Network Telemetry",
+            "We summarise packets without storing the data.",
+        ),
+        (
+            "Private Set Intersection",
+            "The server answers queries without storing any of their data.",
+        ),
+        (
+            "Federated Learning on Phones",
+            "Clients train locally; the server never stores raw data.",
+        ),
+    ],
+)
+def test_storing_nothing_outside_a_field_that_replays_is_no_buffer(
+    title: str, abstract: str
+) -> None:
+    tagging = tag_text(title, abstract)
+    assert (tagging.buffer_type, tagging.stance) == (BufferType.NONE, Stance.USES)
 
 
 def test_a_baseline_s_avoids_phrase_is_not_the_paper_s_stance() -> None:
@@ -210,6 +285,22 @@ def test_a_row_whose_paper_the_listing_loses_counts_wrong(tmp_path: Path) -> Non
     assert (lost.ingested, lost.title, lost.part) == (False, "A Lost Paper", "tuning")
     figures: Figures = evaluate([found, lost]).figures()
     assert (figures.correct, figures.lost, figures.items) == (1, 1, 2)
+
+
+def test_a_tsv_may_fix_its_own_never_tuned_split(tmp_path: Path) -> None:
+    listing = tmp_path / "listing.txt"
+    listing.write_text("".join(f"Paper {n}\nWe keep a replay buffer.\n" for n in range(1, 5)))
+    rows = "".join(f"{n}\tPaper {n}\treplay\treplay\tuses\tlist: cat\n" for n in range(1, 5))
+    labels = tmp_path / "labels.tsv"
+    labels.write_text("# never-tuned: n % 2 == 0\n" + HEADER + rows, encoding="utf-8")
+    assert [label.part for label in load_labels_file(labels)] == [
+        "tuning",
+        "never-tuned",
+        "tuning",
+        "never-tuned",
+    ]
+    labels.write_text(HEADER + rows, encoding="utf-8")  # real-dev's split, n % 4 == 0
+    assert [label.part for label in load_labels_file(labels)].count("never-tuned") == 1
 
 
 @pytest.mark.parametrize(

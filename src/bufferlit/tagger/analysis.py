@@ -92,22 +92,11 @@ class Analysis:
         if buffer_type is BufferType.NONE:
             return Stance.USES
         hits = self.hits_of(buffer_type)
-        # Buffers the paper uses all the same: generative replay in the title, its own work
-        # or the same sentence ("without storing old images, we replay generated ones"), or a
-        # specific phrase in the title ("Experience Replay for ..." that says "fine-tuning
-        # without replaying old samples forgets").
-        used = [
-            hit
-            for hit in hits
-            if not hit.avoids
-            and hit.rule.weight >= 2
-            and (hit.title or (hit.rule.synthetic and hit.own))
-        ]
-        same_sentence = {hit.sentence for hit in hits if hit.rule.synthetic}
+        kept = _kept_in_title(hits)
         for hit in hits:
             if not hit.avoids or hit.others:
                 continue
-            if hit.rule.stores_nothing and (used or hit.sentence in same_sentence):
+            if hit.rule.stores_nothing and kept:
                 continue
             return Stance.AVOIDS
         return Stance.USES
@@ -167,7 +156,9 @@ class Analysis:
             return 0.65 if "continual-learning" in self.domains else 0.95
         hits = self.hits_of(primary)
         avoiding = [hit for hit in hits if hit.avoids and not hit.others]
-        keeps = any(not hit.avoids and hit.rule.weight >= 2 for hit in hits)
+        keeps = any(
+            not hit.avoids and not hit.rule.synthetic and hit.rule.weight >= 2 for hit in hits
+        )
         if stance is Stance.AVOIDS:
             said = 0.9 if any(hit.own for hit in avoiding) else 0.75
             return said - (0.25 if keeps else 0.0)
@@ -206,6 +197,21 @@ class Analysis:
             round(self.stance_confidence(types[0], stance), 3),
             self.reason(types[0]),
         )
+
+
+def _kept_in_title(hits: list[Hit]) -> bool:
+    """Does the title name a buffer the paper keeps ("Experience Replay for ...")? Then its
+    "fine-tuning without replaying old samples forgets" is not its stance. Generative replay
+    keeps no buffer of samples: a generated-data phrase, or a bare "Replay" in the title of
+    a paper that replays generated data, names none (the stance decision, docs/taxonomy.md)."""
+    generative = any(hit.rule.synthetic for hit in hits)
+    return any(
+        hit.title
+        and not hit.avoids
+        and not hit.rule.synthetic
+        and (hit.rule.weight >= 3 or (hit.rule.weight >= 2 and not generative))
+        for hit in hits
+    )
 
 
 def _clamp(value: float) -> float:

@@ -22,7 +22,7 @@ from typing import Literal
 
 from bufferlit.model import DOMAINS as DOMAINS  # re-exported: the rules name these
 from bufferlit.model import BufferType
-from bufferlit.tagger.sources import AICHIP, ASV_LIST, MEMSAFETY_LIST
+from bufferlit.tagger.sources import AI_MEMORY_LIST, AICHIP, ASV_LIST, MEMSAFETY_LIST
 
 REPLAY = BufferType.REPLAY
 KV = BufferType.KV_CONTEXT
@@ -115,6 +115,10 @@ TERMS: list[Term] = [
     Term("llm-agents", 3, patterns=(
         r"(?:language|llm|generative|autonomous|web) agents?", r"agentic", r"agent tasks?",
         r"tool (?:use|using|calls?|calling|augmented)", r"function calling",
+    )),
+    Term("llm-agents", 2, informed_by=(AI_MEMORY_LIST,), patterns=(
+        r"conversations?", r"user profiles?", r"personali[sz]ed (?:agents?|assistants?|dialogue)",
+        r"(?:cross|multi) session",
     )),
     # A bare "agent" may be an RL agent: it votes for the domain but suggests nothing.
     Term("llm-agents", 1, suggests=None, patterns=(

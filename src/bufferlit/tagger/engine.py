@@ -15,11 +15,11 @@ How a text is tagged, in order:
    ones must also reach ``SECONDARY_RATIO`` of the best. No type => ``none`` (so one passing
    mention of a "memory buffer" does not make a paper a buffer paper).
 4. Stance is ``avoids`` when an avoids phrase (rehearsal-free, without a memory buffer, ...)
-   is evidence for the primary type, except that a phrase saying only that no real data is
-   stored (``stores_nothing``) yields to generative replay (``synthetic``) in its sentence,
-   the title or the paper's own contribution, and to a specific (weight >= 2) phrase for the
-   same buffer in the title. A ``none`` paper is ``uses`` by convention: the stance
-   facet only means something for a real buffer type.
+   is evidence for the primary type and is not said of other methods. Generative replay that
+   says it stores no data is ``avoids`` too; a phrase saying that no past data is stored
+   (``stores_nothing``) yields only to a title naming a buffer the paper keeps all the same
+   (analysis.py). A ``none`` paper is ``uses`` by convention: the stance facet only means
+   something for a real buffer type.
 5. Evidence: for each type, its strongest match (an avoids match first when the stance is
    avoids), with the sentence, the phrase exactly as written and its offset in the sentence.
 6. Domains: the terms (and phrases with a ``domain``) vote, title votes doubled.
@@ -136,6 +136,7 @@ class Tagger:
         """Scan the title and abstract once; score every phrase; vote for domains."""
         name = system_name(title)
         doc_context = dict.fromkeys(_TYPES, 0.0)  # what the field terms suggest overall
+        term_field = dict.fromkeys(_TYPES, 0.0)  # the same, from field terms alone
         domain_scores: dict[str, float] = {}
         facts, regex = self._group_facts, self._vocabulary.regex
         fields: list[_Field] = []
@@ -154,6 +155,8 @@ class Tagger:
                     sentence += 1
                 if order >= 0:
                     phrases.append((order, start, end - 1, sentence))
+                elif suggests is not None:
+                    term_field[suggests] += weight
                 if domain:
                     domain_scores[domain] = domain_scores.get(domain, 0.0) + weight * factor
                 if suggests is not None:
@@ -164,7 +167,8 @@ class Tagger:
 
         hits: list[Hit] = []
         scores = dict.fromkeys(_TYPES, 0.0)
-        unresolved = sum(self._score(field, name, doc_context, scores, hits) for field in fields)
+        context_of = (doc_context, term_field)
+        unresolved = sum(self._score(field, name, context_of, scores, hits) for field in fields)
         domains = _choose_domains(domain_scores)
         return Analysis(tuple(hits), scores, domains, unresolved, doc_context)
 
@@ -172,13 +176,15 @@ class Tagger:
         self,
         field: _Field,
         name: str,
-        doc_context: Mapping[BufferType, float],
+        context_of: tuple[Mapping[BufferType, float], Mapping[BufferType, float]],
         scores: dict[BufferType, float],
         hits: list[Hit],
     ) -> int:
         """Score one field's phrase matches into ``scores`` and ``hits``; returns how many
-        generic words nothing around them explained."""
+        generic words nothing around them explained. ``context_of``: what the field suggests,
+        from terms and phrases, and from field terms alone."""
         text, scanned, factor, spans, context, phrases = field
+        doc_context, term_field = context_of
         unresolved = 0
         contribution: dict[int, bool] = {}  # sentence -> is it about the paper's own work
         resolved: dict[int, BufferType | None] = {}  # sentence -> what a generic word is
@@ -192,6 +198,8 @@ class Tagger:
             if buffer_type is None:
                 unresolved += 1
                 continue  # a generic buffer word with no context: cannot tell its kind
+            if rule.stores_nothing and not term_field[buffer_type]:
+                continue  # "no past data is kept" is no replay stance outside such a field
             start, end = spans[sentence]
             sentence_text = text[start:end]
             weight = rule.weight * factor

@@ -123,7 +123,9 @@ def _enum(kind: type[_E], value: Any, field: str) -> _E:
 TSV_HEADER = ("n", "title_start", "primary", "accept", "stance", "source")
 NEVER_TUNED_EVERY = 4
 """The fixed split of a TSV set, decided before any tuning: row ``n`` with ``n % 4 == 0``
-is never tuned on (its figures are the honest ones); the other rows are the tuning part."""
+is never tuned on (its figures are the honest ones); the other rows are the tuning part.
+A file may fix another split in a comment line, "# never-tuned: n % 2 == 0" (real-dev-2)."""
+_SPLIT = re.compile(r"#\s*never-tuned:\s*n\s*%\s*(\d+)\s*==\s*0\s*$")
 
 
 def load_labels_file(path: Path, listing: Path | None = None) -> list[Label]:
@@ -135,7 +137,7 @@ def load_labels_file(path: Path, listing: Path | None = None) -> list[Label]:
 
 def load_tsv_labels(path: Path, listing: Path) -> list[Label]:
     """Rows of ``path`` matched, in order, to the papers the listing reader finds in ``listing``."""
-    rows = _tsv_rows(path)
+    rows, every = _tsv_rows(path)
     try:
         text = listing.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
@@ -147,20 +149,25 @@ def load_tsv_labels(path: Path, listing: Path) -> list[Label]:
     for number, row in rows:
         entry = _take_entry(entries, row["title_start"])
         try:
-            labels.append(_tsv_label(row, entry))
+            labels.append(_tsv_label(row, entry, every))
         except ValueError as error:
             raise BufferlitError(f"{path}:{number}: {error}") from None
     return labels
 
 
-def _tsv_rows(path: Path) -> list[tuple[int, dict[str, str]]]:
+def _tsv_rows(path: Path) -> tuple[list[tuple[int, dict[str, str]]], int]:
+    """The rows of a labels TSV (line number, cells by column) and its never-tuned split."""
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as error:
         raise BufferlitError(f"{path}: cannot read the labels file: {error}") from None
     rows: list[tuple[int, dict[str, str]]] = []
     header: tuple[str, ...] = ()
+    every = NEVER_TUNED_EVERY
     for number, line in enumerate(lines, 1):
+        split = _SPLIT.match(line)
+        if split and int(split.group(1)) > 1:
+            every = int(split.group(1))
         if not line.strip() or line.startswith("#"):
             continue
         cells = tuple(cell.strip() for cell in line.split("\t"))
@@ -174,7 +181,7 @@ def _tsv_rows(path: Path) -> list[tuple[int, dict[str, str]]]:
             rows.append((number, dict(zip(header, cells, strict=True))))
     if not rows:
         raise BufferlitError(f"{path}: no labelled rows")
-    return rows
+    return rows, every
 
 
 def _normal(text: str) -> str:
@@ -190,7 +197,7 @@ def _take_entry(entries: list[ListingEntry], title_start: str) -> ListingEntry |
     return None
 
 
-def _tsv_label(row: dict[str, str], entry: ListingEntry | None) -> Label:
+def _tsv_label(row: dict[str, str], entry: ListingEntry | None, every: int) -> Label:
     accepted = [_enum(BufferType, value, "accept") for value in row["accept"].split(",")]
     primary = _enum(BufferType, row["primary"], "primary")
     stances = [_enum(Stance, value, "stance") for value in row["stance"].split(",")]
@@ -199,7 +206,7 @@ def _tsv_label(row: dict[str, str], entry: ListingEntry | None) -> Label:
     # The label's own type is the first accepted one: the list's category when it is
     # accepted, else (a topical list, a text that names no buffer) what the text supports.
     main = primary if primary in accepted else accepted[0]
-    part = "never-tuned" if int(row["n"]) % NEVER_TUNED_EVERY == 0 else "tuning"
+    part = "never-tuned" if int(row["n"]) % every == 0 else "tuning"
     return Label(
         id=f"row-{row['n']}",
         title=entry.title if entry else row["title_start"],

@@ -31,6 +31,8 @@ from dataclasses import dataclass
 from bufferlit.model import BufferType
 from bufferlit.tagger.sources import (
     AGENT_LIST,
+    AI_MEMORY_LIST,
+    AIACC_NOTES,
     AICHIP,
     ASV_LIST,
     CL_LIST,
@@ -38,6 +40,7 @@ from bufferlit.tagger.sources import (
     MEMSAFETY_LIST,
     PLAIN,
     PROMPT_CL_LIST,
+    STANCE_DECISION,
     STREAM_LIST,
 )
 
@@ -63,13 +66,16 @@ class Phrase:
     domain: str | None = None
     """A domain this phrase also votes for, with its weight."""
     stores_nothing: bool = False
-    """An avoids phrase that only says no real data is kept ("without storing old images").
-    Generative replay keeps nothing real either: a ``synthetic`` phrase of the same type in
-    the same sentence, the title or the paper's own contribution makes the stance ``uses``;
-    so does a specific phrase for the buffer in the title ("Experience Replay for ..."
-    mentioning that "fine-tuning without replaying old samples forgets")."""
+    """An avoids phrase that says no past data is kept ("without storing old images"). It
+    counts only where field terms suggest its type (continual or reinforcement learning):
+    a network sketch "without storing the data" avoids no replay buffer. It is the paper's
+    stance (generative replay that stores nothing real included) unless the title names a
+    buffer the paper keeps all the same ("Experience Replay for ..." saying that
+    "fine-tuning without replaying old samples forgets"): a specific phrase in the title,
+    or a bare "replay" there when the paper replays no generated data."""
     synthetic: bool = False
-    """Replay of generated data (generative replay, pseudo-rehearsal): see ``stores_nothing``."""
+    """Replay of generated data (generative replay, pseudo-rehearsal): such a paper's
+    "Replay" in its title is that replay, not a kept buffer (see ``stores_nothing``)."""
     informed_by: tuple[str, ...] = ()
     """The real-dev lists (``AICHIP``, ...) whose tuning rows this rule was written for; the
     leave-one-list-out figures drop every rule a list informed before scoring that list."""
@@ -188,6 +194,26 @@ PHRASES: list[Phrase] = [
         r"only (?:the )?(?:data|images|samples|examples|inputs) (?:of|from) (?:the )?"
         r"(?:new|current) (?:tasks?|classes)",
     )),
+    # The stance decision (docs/taxonomy.md, Stance): the paper's own claim to store no past
+    # data is avoids, generative replay included; the phrasings are the issue's, generalised.
+    Phrase(REPLAY, 3, avoids=True, stores_nothing=True, domain="continual-learning",
+           informed_by=(STANCE_DECISION,), why="says its own method stores no past data",
+           patterns=(
+        r"(?:without|never|not|cannot|nor|instead of|doesn'?t|don'?t) "
+        r"(?:(?:the )?need(?:ing)? (?:to|for) |hav(?:e|ing) to |requir(?:e|es|ing) )?"
+        r"(?:stor|keep|kept|retain|sav|buffer)\w* (?:any )?(?:of )?(?:the |their |its |our )?"
+        r"(?:(?:past|old|previous|prior|earlier|raw|real|original|historical) (?:[\w'-]+\s+)?)?"
+        r"(?:examples|samples|data|exemplars|instances|experiences?|images|inputs)",
+        r"without (?:relying on |using |requiring |needing |the need for |resorting to )?"
+        r"(?:any )?(?:exemplars?|samples?|stored data) (?:replay|rehearsal)",
+        r"no (?:(?:past|old|previous|prior|earlier|real|raw) )?(?:data|samples|examples|exemplars?|"
+        r"images) (?:(?:of|from) (?:the )?(?:past|old|previous|prior|earlier) (?:tasks?|classes) )?"
+        r"(?:is|are) (?:kept|stored|retained|saved|replayed|needed|required)",
+    )),
+    Phrase(REPLAY, 3, avoids=True, domain="continual-learning", informed_by=(STANCE_DECISION,),
+           why="data-free continual learning", patterns=(
+        r"data free (?:\w+ ){0,2}?(?:continual|incremental|lifelong|replay|rehearsal)",
+    )),
     Phrase(REPLAY, 3, avoids=True, why="presents replay buffers as the limitation it removes",
            patterns=(
         r"limitations (?:like|such as|of) (?:[\w-]+\s+){0,4}?(?:rehearsal|replay|exemplar) "
@@ -268,6 +294,11 @@ PHRASES: list[Phrase] = [
         r"kept|keep)\w* (?:[\w-]+\s+){0,5}?(?:in|into|to|within) (?:[\w'-]+\s+){0,2}?"
         r"(?:prompts?|context windows?|contexts?(?! of))",
     )),
+    Phrase(KV, 2, informed_by=(AI_MEMORY_LIST,),
+           why="an LLM agent's or a conversation's memory", patterns=(
+        r"agent(?:ic)? memor(?:y|ies)", r"(?:cross|multi) session memor(?:y|ies)",
+        r"(?:conversational|conversation|dialogue) memor(?:y|ies)",
+    )),
     Phrase(KV, 2, why="attention over a sliding window of tokens", patterns=(
         r"sliding windows? attention", r"sliding windows? (?:of|over) (?:[\w-]+\s+){0,3}?tokens",
     )),
@@ -311,6 +342,13 @@ PHRASES: list[Phrase] = [
         r"dram (?:bandwidth|access\w*|traffic|reads?|writes?)", r"off chip (?:traffic|access\w*)",
         r"on chip (?:storage|memory capacity)", r"in memory (?:analog )?comput\w*",
         r"memory arrays?", r"cache hierarch\w*",
+    )),
+    Phrase(HARDWARE, 2, informed_by=(AIACC_NOTES,),
+           why="data kept in DRAM or in the processing elements; memory-bound compute", patterns=(
+        r"(?:in|into|from|to) (?:the )?(?:off chip |external |main )?(?:dram|hbm|edram)",
+        r"(?:pes?|processing elements?)\s+(?:[\w-]+\s+){0,2}?(?:stores?|stored|storing|buffers?|"
+        r"holds?|keeps?|caches?)",
+        r"(?:comput\w*|compute) (?:and|or) memory (?:intensive|bound)",
     )),
     Phrase(HARDWARE, 1.5, informed_by=(AICHIP,), why="moving data between memories", patterns=(
         r"data movements?", r"data transfers? between",
@@ -383,6 +421,14 @@ PHRASES: list[Phrase] = [
         r"memory to store", r"(?:external|extra|additional) storage",
         r"(?:stor|buffer|keep|hold)\w* (?:the )?(?:intermediate|partial) (?:data|results|sums|"
         r"activations|features)",
+    )),
+    Phrase(CONTEXT, 1, informed_by=(AI_MEMORY_LIST,),
+           why="operations on a memory: what kind of memory is for the field to say", patterns=(
+        r"memory (?:writes?|reads?|retrieval|updates?|operations?|units?|lifecycles?|search)",
+    )),
+    Phrase(CONTEXT, 1, informed_by=(AIACC_NOTES,),
+           why="memory or bandwidth a computation needs: a buffer of the field's kind", patterns=(
+        r"memory required", r"bandwidth (?:requirements?|demands?)",
     )),
     # Half weight: the bare word decides only where it recurs or the title says it.
     Phrase(CONTEXT, 0.5, informed_by=(AICHIP, STREAM_LIST, AGENT_LIST),
