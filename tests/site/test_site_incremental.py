@@ -64,6 +64,9 @@ def edits(project: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     reflexion = papers / "shinn2023reflexion.yaml"
     reflexion.write_text(reflexion.read_text().replace("Reflexion:", "Reflexion (revised):"))
     yield "a title changed"
+    rolnick = papers / "rolnick2019replay.yaml"
+    rolnick.write_text(rolnick.read_text().replace("Rolnick, David", "Rolnick, D."))
+    yield "an author changed (related papers reused: no title, abstract or type changed)"
     (papers / "chen2026kv.yaml").write_text(
         record_yaml(
             "chen2026kv",

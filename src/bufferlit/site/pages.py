@@ -78,6 +78,8 @@ class SiteParts:
 
     entries: Sequence[Entry]
     citations: Mapping[str, Citations]
+    related: Mapping[str, tuple[str, ...]]
+    """Paper id -> the ids of its related papers."""
     views: list[context.PaperView]
     ordered: list[context.PaperView]
     """Newest year first, then by title: the catalogue's order."""
@@ -140,14 +142,18 @@ def generate_site(
     *,
     on_demand: bool = False,
     citations: Mapping[str, Citations] | None = None,
+    related: Mapping[str, tuple[str, ...]] | None = None,
 ) -> list[GeneratedFile]:
     """Every page and download of the site for these tagged entries. ``on_demand``: paper
     pages and their citation files come unrendered, each with the digest of its inputs and a
     ``make`` to render it (the plugin renders only those an incremental build needs).
-    ``citations``: each paper's, when the caller has them already (made here otherwise)."""
+    ``citations`` and ``related``: each paper's, when the caller has them already (made
+    here otherwise)."""
     if citations is None:
         citations = {entry.paper.id: Citations.of(entry.paper) for entry in entries}
-    parts = site_parts(entries, domain_names, options, citations)
+    if related is None:
+        related = related_papers(entries, options.related_limit)
+    parts = site_parts(entries, domain_names, options, citations, related)
     files = [
         home_page(parts),
         *catalogue_pages(parts),
@@ -169,6 +175,7 @@ def site_parts(
     domain_names: Mapping[str, str],
     options: SiteOptions,
     citations: Mapping[str, Citations],
+    related: Mapping[str, tuple[str, ...]],
 ) -> SiteParts:
     views = [
         context.paper_view(entry, domain_names, options.repo_url, citations[entry.paper.id])
@@ -189,6 +196,7 @@ def site_parts(
     return SiteParts(
         entries=entries,
         citations=citations,
+        related=related,
         views=views,
         ordered=ordered,
         types=context.type_groups(ordered),
@@ -294,7 +302,7 @@ def paper_pages(parts: SiteParts) -> list[GeneratedFile]:
     needs only those whose inputs changed."""
     digests = parts.view_digests
     views_by_id = {view.id: view for view in parts.views}
-    related = related_papers(parts.entries, parts.options.related_limit)
+    related = parts.related
     shared = _digest(repr(parts.page_inputs))
     files = []
     for entry in parts.entries:

@@ -152,7 +152,12 @@ class BufferlitPlugin(BasePlugin[BufferlitConfig]):  # type: ignore[no-untyped-c
         entries = self.inputs.entries(papers_dir)
         log.info(f"bufferlit: {len(entries)} records from {papers_dir}")
         generated = generate_site(
-            entries, DOMAINS, options, on_demand=True, citations=self.inputs.citations
+            entries,
+            DOMAINS,
+            options,
+            on_demand=True,
+            citations=self.inputs.citations,
+            related=self.inputs.related(entries, options.related_limit),
         )
         generated += [
             GeneratedFile(uri, (ASSETS / Path(uri).name).read_text(encoding="utf-8"))
