@@ -19,6 +19,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import numpy.typing as npt
@@ -28,8 +29,9 @@ from bufferlit.model import BufferType, Entry
 SIGNATURE_TERMS = 16
 POSTING_CAP = 100
 TITLE_WEIGHT = 3
-BLOCK_PAIRS = 4_000_000
-"""Candidate pairs scored at once (memory: ~40 bytes each)."""
+BLOCK_PAIRS = 1_000_000
+"""Candidate pairs scored at once, per worker (memory: ~40 bytes each)."""
+WORKERS = 2
 
 STOPWORDS = frozenset(
     """
@@ -67,18 +69,26 @@ def related_papers(entries: Sequence[Entry], limit: int = 5) -> dict[str, tuple[
     first_entry = np.searchsorted(docs, np.arange(len(entries) + 1))
     lengths = post_start[term_ids + 1] - post_start[term_ids]
     pairs_before = np.concatenate(([0], np.cumsum(lengths)))[first_entry]
-    related: dict[str, tuple[str, ...]] = {entry.paper.id: () for entry in entries}
+    blocks = []
     paper = 0
     while paper < len(entries):
         budget = pairs_before[paper] + BLOCK_PAIRS
         end = max(int(np.searchsorted(pairs_before, budget, side="right")) - 1, paper + 1)
-        block = slice(first_entry[paper], first_entry[end])
+        blocks.append(slice(first_entry[paper], first_entry[end]))
+        paper = end
+
+    def best_of(block: slice) -> dict[int, list[int]]:
         source, other, score = _candidates(
             docs[block], term_ids[block], weights[block], post_start, post_docs, post_weights
         )
-        for index, ids in _best(source, other, score, type_masks, limit).items():
-            related[entries[index].paper.id] = tuple(entries[i].paper.id for i in ids)
-        paper = end
+        return _best(source, other, score, type_masks, limit)
+
+    related: dict[str, tuple[str, ...]] = {entry.paper.id: () for entry in entries}
+    # numpy's sorts and gathers release the GIL: blocks run two at a time on two cores.
+    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+        for best in pool.map(best_of, blocks):
+            for index, ids in best.items():
+                related[entries[index].paper.id] = tuple(entries[i].paper.id for i in ids)
     return related
 
 
