@@ -360,7 +360,9 @@ def _first_alias(root: yaml.Node) -> int:
 
 
 def record_paths(papers_dir: Path) -> list[Path]:
-    return sorted(path for path in papers_dir.glob("*.yaml"))
+    # By name: the same order as sorting the paths of one folder, without pathlib's
+    # comparison (~0.3 s at 10,000 records).
+    return sorted(papers_dir.glob("*.yaml"), key=lambda path: path.name)
 
 
 def misnamed_records(papers_dir: Path) -> list[Path]:
