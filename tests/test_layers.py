@@ -77,6 +77,7 @@ STAGE_OF: dict[str, str] = {
     "bufferlit.site.search": "site",
     "bufferlit.site.plugin": "site",
     "bufferlit.site.build": "site",
+    "bufferlit.site.preview": "site",
     # cli: thin click commands over the library functions.
     "bufferlit.cli": "cli",
     "bufferlit.__main__": "cli",

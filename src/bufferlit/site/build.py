@@ -104,8 +104,7 @@ def build_site(
     ``site_dir``, ``papers_dir`` and ``strict`` override mkdocs.yml when given.
     """
     started = time.monotonic()
-    config = _load_config(config_file, strict)
-    plugin = _plugin(config, config_file, papers_dir)
+    config, plugin = load_site_config(config_file, papers_dir, strict)
     target = Path(os.path.abspath(site_dir or config.site_dir))
     check_site_dir(target, protected_folders(config, plugin))
     kept = _what_failure_keeps(target)
@@ -153,6 +152,14 @@ def _publish_search(workspace: Workspace, manifest: Manifest) -> Plan:
     del bundle["index.html"]
     pages = {name: digest for name, digest in manifest.items() if not _is_search_file(name)}
     return publish(workspace, {**pages, **bundle}, workspace.search)
+
+
+def load_site_config(
+    config_file: Path, papers_dir: Path | None = None, strict: bool | None = None
+) -> tuple[MkDocsConfig, BufferlitPlugin]:
+    """mkdocs.yml, validated, with its bufferlit plugin (BuildFailed when either is wrong)."""
+    config = _load_config(config_file, strict)
+    return config, _plugin(config, config_file, papers_dir)
 
 
 def _plugin(config: MkDocsConfig, config_file: Path, papers_dir: Path | None) -> BufferlitPlugin:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 from pathlib import Path
 
 import click
@@ -84,8 +83,10 @@ def build_command(
 @papers_option
 @click.option("--port", default=8000, show_default=True, help="Port on 127.0.0.1.")
 def serve_command(config_file: Path, papers_dir: Path | None, port: int) -> None:
-    """Preview the site on 127.0.0.1, rebuilding when a record, template or page changes;
-    search works in the preview (Pagefind indexes each rebuild).
+    """Preview the site on 127.0.0.1, rebuilt when a record, template or page changes.
+
+    Each rebuild is a `bufferlit build` into a temporary folder: incremental (an edit renders
+    only the pages it touches) and with search.
 
     The address is printed when the server starts; it includes the path of site_url from
     mkdocs.yml (http://127.0.0.1:8000/bufferlit/ for this repository).
@@ -94,17 +95,7 @@ def serve_command(config_file: Path, papers_dir: Path | None, port: int) -> None
     Example:
         bufferlit serve --port 8001
     """
-    from mkdocs.commands.serve import serve
+    from bufferlit.site.preview import serve_site
 
-    from bufferlit.errors import BuildFailed
-    from bufferlit.site.plugin import PAPERS_ENVIRONMENT_VARIABLE, PREVIEW_SEARCH_VARIABLE
-
-    if not config_file.is_file():
-        raise BuildFailed(f"no MkDocs configuration at {config_file}")
     show_mkdocs_log(logging.INFO)
-    if papers_dir is not None:
-        # mkdocs serve reloads the config on every rebuild, so the plugin reads it from here.
-        os.environ[PAPERS_ENVIRONMENT_VARIABLE] = str(papers_dir.resolve())
-    # Search in the preview: the plugin runs Pagefind on the served folder after each build.
-    os.environ[PREVIEW_SEARCH_VARIABLE] = "1"
-    serve(str(config_file), dev_addr=f"127.0.0.1:{port}", livereload=True)
+    serve_site(config_file, papers_dir, port)

@@ -35,7 +35,6 @@ from bufferlit.site.render import PACKAGE_TEMPLATES
 log = logging.getLogger("mkdocs.plugins.bufferlit")
 
 PAPERS_ENVIRONMENT_VARIABLE = "BUFFERLIT_PAPERS"
-PREVIEW_SEARCH_VARIABLE = "BUFFERLIT_PREVIEW_SEARCH"
 """Set to 1 by ``bufferlit serve``: index each preview build for search. (Not on_startup: a
 plugin with that event is kept across builds in one process, and so would its state.)"""
 THEME_OVERRIDES = PACKAGE_TEMPLATES / "overrides"
@@ -248,30 +247,23 @@ class BufferlitPlugin(BasePlugin[BufferlitConfig]):  # type: ignore[no-untyped-c
         return InclusionLevel.UNDEFINED
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
-        """In preview, index the served folder after each build so search works there too
-        (``bufferlit build`` indexes the published site itself). After a plain mkdocs build,
-        record its files as bufferlit's, so that a later build knows them (bufferlit build
-        writes the manifest itself when it publishes)."""
-        if os.environ.get(PREVIEW_SEARCH_VARIABLE) == "1":
-            self.index_preview(Path(config.site_dir))
-        elif Workspace.of_staging(Path(config.site_dir)) is None:
+        """After a plain mkdocs build, record its files as bufferlit's, so that a later
+        build knows them (bufferlit build writes the manifest itself when it publishes)."""
+        if Workspace.of_staging(Path(config.site_dir)) is None:
             write_manifest(Path(config.site_dir))
 
-    @staticmethod
-    def index_preview(site: Path) -> None:
-        from bufferlit.errors import BuildFailed
-        from bufferlit.site.search import index_site
-
-        try:
-            index_site(site)
-        except BuildFailed as error:  # the preview still works, without search
-            log.warning(f"bufferlit: no search in this preview: {error}")
+    def watched_paths(self, config: MkDocsConfig) -> list[Path]:
+        """What a preview rebuilds on: mkdocs.yml, the docs, the records, the templates."""
+        paths = [Path(config.docs_dir), self.papers_dir(config), PACKAGE_TEMPLATES]
+        if config.config_file_path:
+            paths.append(Path(config.config_file_path))
+        paths += filter(None, [self.template_overrides(config)])
+        if config.theme.custom_dir:
+            paths.append(Path(config.theme.custom_dir))
+        return paths
 
     def on_serve(self, server: Any, /, *, config: MkDocsConfig, builder: Any) -> Any:
-        """Rebuild when a record or a template changes, not only the docs."""
-        server.watch(str(self.papers_dir(config)))
-        server.watch(str(PACKAGE_TEMPLATES))
-        overrides = self.template_overrides(config)
-        if overrides is not None:
-            server.watch(str(overrides))
+        """For a plain ``mkdocs serve``: rebuild when a record or a template changes too."""
+        for path in self.watched_paths(config):
+            server.watch(str(path))
         return server
