@@ -396,3 +396,23 @@ def test_records_with_brackets_are_measured_like_the_parser_counts(nested: str) 
     assert raw is None and len(problems) == 1
     assert "nested more than 8 deep" in problems[0].message
     assert problems[0].line == _too_deep(text) > 8
+
+
+def test_a_paper_with_no_buffer_has_stance_none_and_reads_back(make_catalogue: Catalogue) -> None:
+    """`grep 'stance: uses'` must not find papers the site shows without a stance."""
+    overflow = paper(
+        "cowan1998stackguard",
+        "'StackGuard: Detection of Buffer Overflow Attacks'",
+        "A compiler extension that detects stack smashing attacks, which overflow a buffer"
+        " on the stack, by placing a canary word next to the return address.",
+    )
+    papers = make_catalogue({"cowan1998stackguard.yaml": overflow})
+    write_labels(papers)
+    text = (papers / "cowan1998stackguard.yaml").read_text()
+    # Checked by eye: the tagger reads "overflow a buffer" as the other sense of the word.
+    assert labels_lines(text) == [
+        "labels: {buffer_types: [none], stance: none, domains: [security], by: tagger}"
+    ]
+    [loaded] = load_papers(papers)
+    assert loaded.labels == Labels((BufferType.NONE,), None, ("security",), "tagger")
+    assert write_labels(papers).rewritten == []  # read back, the line is fresh

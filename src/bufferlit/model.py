@@ -204,6 +204,12 @@ class Tagging:
     def buffer_type(self) -> BufferType:
         return self.buffer_types[0] if self.buffer_types else BufferType.NONE
 
+    @property
+    def has_buffer(self) -> bool:
+        """False for a paper typed only ``none``: its stance is a convention (docs/taxonomy.md)
+        that the site and the labels line do not show, since it would read "uses a buffer"."""
+        return any(buffer_type is not BufferType.NONE for buffer_type in self.buffer_types)
+
 
 @dataclass(frozen=True)
 class Entry:
@@ -217,6 +223,10 @@ LabelsBy = Literal["tagger", "curator", "mixed"]
 LABELS_BY: tuple[LabelsBy, ...] = ("tagger", "curator", "mixed")
 
 
+NO_STANCE = "none"
+"""How a ``labels:`` line writes the stance of a paper with no buffer (``Labels.stance`` None)."""
+
+
 @dataclass(frozen=True)
 class Labels:
     """The labels the site shows for a paper, as its record's generated ``labels:`` line
@@ -224,7 +234,8 @@ class Labels:
 
     buffer_types: tuple[BufferType, ...]
     """Primary first, each once (as the site's badges and facets count them)."""
-    stance: Stance
+    stance: Stance | None
+    """None (written ``stance: none``) for a paper with no buffer, as the site shows no stance."""
     domains: tuple[str, ...]
     by: LabelsBy
     """Who decided: ``tagger`` (no curated label field), ``curator`` (all three of
@@ -237,11 +248,12 @@ class Labels:
         by: LabelsBy = "curator" if all(curated) else "mixed" if any(curated) else "tagger"
         return cls(
             tuple(dict.fromkeys(tagging.buffer_types)),
-            tagging.stance,
+            tagging.stance if tagging.has_buffer else None,
             tuple(dict.fromkeys(tagging.domains)),
             by,
         )
 
     def __str__(self) -> str:
         types = ", ".join(t.value for t in self.buffer_types)
-        return f"[{types}] {self.stance.value}, [{', '.join(self.domains)}] by {self.by}"
+        stance = self.stance.value if self.stance else NO_STANCE
+        return f"[{types}] {stance}, [{', '.join(self.domains)}] by {self.by}"

@@ -22,6 +22,7 @@ from bufferlit.model import (
     DOMAINS,
     FIELD_ORDER,
     LABELS_BY,
+    NO_STANCE,
     REQUIRED_FIELDS,
     BufferType,
     Labels,
@@ -241,7 +242,7 @@ def _id(value: Any) -> str:
 LABELS_FIX = "the line is generated: run `bufferlit tag --write` to rewrite it"
 LABEL_PARTS: dict[str, Callable[[Any], Any]] = {  # in the order grep recipes rely on
     "buffer_types": _list_of(_choice(BufferType)),
-    "stance": _choice(Stance),
+    "stance": _choice((*map(str, Stance), NO_STANCE)),
     "domains": _list_of(_domain),
     "by": _choice(LABELS_BY),
 }
@@ -265,7 +266,8 @@ def _labels(value: Any) -> Labels | None:
         except FieldError as error:
             raise FieldError(f"{part}: {error}; {LABELS_FIX}") from None
     types = tuple(map(BufferType, parts["buffer_types"]))
-    return Labels(types, Stance(parts["stance"]), parts["domains"], parts["by"])
+    stance = None if parts["stance"] == NO_STANCE else Stance(parts["stance"])
+    return Labels(types, stance, parts["domains"], parts["by"])
 
 
 FIELD_RULES: dict[str, Callable[[Any], Any]] = {

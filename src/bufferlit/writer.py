@@ -20,7 +20,7 @@ from typing import Any
 import yaml
 
 from bufferlit.errors import BufferlitError
-from bufferlit.model import FIELD_ORDER, Labels, Paper
+from bufferlit.model import FIELD_ORDER, NO_STANCE, Labels, Paper
 
 SCHEMA_LINE = "# yaml-language-server: $schema=../schema/paper.schema.json"
 FLOW_LISTS = {"buffer_types", "domains"}
@@ -65,7 +65,7 @@ def labels_fields(labels: Labels) -> dict[str, Any]:
     """The generated labels as plain values (what the ``labels:`` line holds)."""
     return {
         "buffer_types": [t.value for t in labels.buffer_types],
-        "stance": labels.stance.value,
+        "stance": labels.stance.value if labels.stance else NO_STANCE,
         "domains": list(labels.domains),
         "by": labels.by,
     }

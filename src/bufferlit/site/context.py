@@ -198,9 +198,8 @@ def in_east_asian_script(text: str) -> bool:
 
 
 def stance_label(tagging: Tagging) -> Label | None:
-    """The stance of a paper about a buffer; None for a paper with no buffer (``none``), whose
-    stance is only a convention (docs/taxonomy.md) and would read as "Uses a buffer"."""
-    if all(buffer_type is BufferType.NONE for buffer_type in tagging.buffer_types):
+    """The stance of a paper about a buffer; None for a paper with no buffer (``none``)."""
+    if not tagging.has_buffer:
         return None
     return Label(str(tagging.stance), STANCE_LABELS[tagging.stance])
 

@@ -214,7 +214,7 @@ def _tagging(data: Mapping[str, Any]) -> Tagging:
 def _labels(data: Mapping[str, Any]) -> Labels:
     return Labels(
         buffer_types=tuple(BufferType(value) for value in data["buffer_types"]),
-        stance=Stance(data["stance"]),
+        stance=Stance(data["stance"]) if data["stance"] else None,
         domains=tuple(data["domains"]),
         by=data["by"],
     )
