@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -25,12 +26,14 @@ from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 
+from bufferlit.model import Entry
 from bufferlit.site import context
 from bufferlit.site.incremental import PageCache, anchor_ids, fingerprint, write_all_others
 from bufferlit.site.inputs import InputCache
 from bufferlit.site.output import Protected, Workspace, check_site_dir, write_manifest
 from bufferlit.site.pages import GeneratedFile, PageData, SiteOptions, generate_site
 from bufferlit.site.render import PACKAGE_TEMPLATES
+from bufferlit.site.search import BUNDLE, SearchPage, index_site, page_url, search_page
 
 log = logging.getLogger("mkdocs.plugins.bufferlit")
 
@@ -80,6 +83,18 @@ def default_nav(docs_pages: set[str]) -> list[Any]:
     ]
 
 
+def paper_search_pages(
+    entries: Sequence[Entry], files: Files, domain_names: Mapping[str, str], language: str
+) -> list[SearchPage]:
+    """Each paper for the search index, at the URL of its page among this build's files."""
+    pages = []
+    for entry in entries:
+        file = files.get_file_from_path(context.paper_page(entry.paper.id))
+        if file is not None:
+            pages.append(search_page(entry, page_url(file.dest_uri), domain_names, language))
+    return pages
+
+
 class BufferlitPlugin(BasePlugin[BufferlitConfig]):  # type: ignore[no-untyped-call]
     supports_multiple_instances = False
 
@@ -94,6 +109,8 @@ class BufferlitPlugin(BasePlugin[BufferlitConfig]):  # type: ignore[no-untyped-c
         """Which generated files this build renders again (see incremental.py)."""
         self.inputs = InputCache(None, "")
         """The records and taggings this build read (see inputs.py)."""
+        self.search_pages: list[SearchPage] = []
+        """Each paper as the search index is made from it (see search.py), refilled every build."""
 
     def papers_dir(self, config: MkDocsConfig) -> Path:
         if self.papers_override is not None:
@@ -169,6 +186,8 @@ class BufferlitPlugin(BasePlugin[BufferlitConfig]):  # type: ignore[no-untyped-c
                 self.pages[item.src_uri] = (file, made.page)
             files.append(file)
         write_all_others(files, self.page_cache)
+        language = str(config.theme["language"] or "en")  # what the pages' <html lang> says
+        self.search_pages = paper_search_pages(entries, files, DOMAINS, language)
         return files
 
     def start_cache(self, config: MkDocsConfig, options: SiteOptions) -> PageCache:
@@ -237,13 +256,11 @@ class BufferlitPlugin(BasePlugin[BufferlitConfig]):  # type: ignore[no-untyped-c
         elif Workspace.of_staging(Path(config.site_dir)) is None:
             write_manifest(Path(config.site_dir))
 
-    @staticmethod
-    def index_preview(site: Path) -> None:
+    def index_preview(self, site: Path) -> None:
         from bufferlit.errors import BuildFailed
-        from bufferlit.site.search import index_site
 
         try:
-            index_site(site)
+            index_site(self.search_pages, site / BUNDLE)
         except BuildFailed as error:  # the preview still works, without search
             log.warning(f"bufferlit: no search in this preview: {error}")
 
