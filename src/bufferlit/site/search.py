@@ -3,9 +3,10 @@
 What a search finds is each paper's record text: its title, authors, year and venue, the
 tagger's evidence and its abstract, with buffer types, stance, domains and year as filters.
 Pagefind is given that as one small HTML document per paper, made here from the record
-(``search_page``), not the built page: at 10,000 papers indexing the built pages (23 KB of
-theme each) took ~10-19 s, these documents ~10 s, with the same weights (the title is the
-``h1``) and the same filters.
+(``search_page``), not the built page: it finds the same results in the same order (the title
+is the ``h1``, which Pagefind weighs most), and a document changes only when its own paper
+does, while a page also changes when a related paper's title does, so an edit would reach
+several shards.
 
 The papers are spread over a power of two of shards by a hash of their URL (``shard_count``:
 about SHARD_PAGES each, at most MAX_SHARDS), each its own Pagefind bundle: the first is
@@ -13,9 +14,11 @@ about SHARD_PAGES each, at most MAX_SHARDS), each its own Pagefind bundle: the f
 in ``pagefind/bufferlit-shards.json`` for the browser, which merges them (``mergeIndex``). A
 build indexes only the shards whose documents changed (a digest of each shard's documents and
 of Pagefind's version, kept in ``pagefind/bufferlit-index.json``) and keeps the others: editing
-one record re-indexes one shard, ~1/8 of the catalogue at 10,000 papers. Pagefind holds a
-shard's index in memory while it writes it (~90 KB a paper), so a shard's size also bounds the
-memory of the largest catalogue (6,250 papers a shard at 100,000: ~0.6 GB).
+one record re-indexes one shard, ~1/8 of the catalogue at 10,000 papers. Each shard ranks its
+own hits (Pagefind's statistics are per bundle), so near-tied results may come in another order
+than from one bundle; the results themselves are the same. Pagefind holds a
+shard's index in memory while it writes it (~88 KB a paper), so a shard's size also bounds the
+memory of the largest catalogue (12,500 papers a shard at 100,000: ~1.1 GB).
 
 Pagefind runs as one ``pagefind --service`` child per build, spoken to over its pipe protocol
 (the one ``pagefind.index`` speaks; that client waits 0.1 s per answer, 1,000 s for 10,000
@@ -52,8 +55,10 @@ DIGESTS_FILE = "bufferlit-index.json"
 """For the next build: what each shard was made from."""
 SHARD_PAGES = 2_000
 """A shard count is chosen so shards hold at most this many papers, up to MAX_SHARDS."""
-MAX_SHARDS = 16
-"""Each shard costs the reader's first search one more bundle to start (entry, wasm, meta)."""
+MAX_SHARDS = 8
+"""Each shard costs the reader's first search one more bundle to start (entry, wasm, meta):
+at 10,000 papers the header search's first result came after a median 364 ms with one
+bundle, 389 ms with 8, 853 ms with 16 (right after focus; docs/benchmarks.md)."""
 TIMEOUT_SECONDS = 1800
 PR_SET_PDEATHSIG = 1
 
@@ -322,7 +327,8 @@ class _Pagefind:
 
 def _die_with_parent() -> None:
     """In the Pagefind child: end when the build ends, even if the build is killed (Linux's
-    PR_SET_PDEATHSIG; elsewhere a no-op)."""
+    PR_SET_PDEATHSIG, which survives the exec of the binary; elsewhere a no-op). It fires when
+    the thread that started the child ends, which is the build's own thread."""
     with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
