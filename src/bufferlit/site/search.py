@@ -41,7 +41,7 @@ import tempfile
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import IO, Any, NoReturn
 
 from bufferlit.errors import BuildFailed
@@ -236,7 +236,7 @@ class _Pagefind:
         self.timer = threading.Timer(TIMEOUT_SECONDS, self.child.kill)  # a hung Pagefind
         self.timer.start()
         self.sent = 0
-        self.unread = b""
+        self.unread = bytearray()
 
     def __enter__(self) -> _Pagefind:
         return self
@@ -265,8 +265,12 @@ class _Pagefind:
                 for page in pages
             ]
         )
-        self.ask([{"type": "WriteFiles", "index_id": index, "output_path": str(output)}])
+        # Pagefind answers WriteFiles before its writes are done (an empty entry file was seen
+        # right after the answer, under load), so the bundle's files come back in the answer
+        # to GetFiles and are written here.
+        [bundle] = self.ask([{"type": "GetFiles", "index_id": index}])
         self.ask([{"type": "DeleteIndex", "index_id": index}])
+        _write_bundle(bundle.get("files"), output)
         check_index(output)
 
     def ask(self, requests: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -303,12 +307,16 @@ class _Pagefind:
         stdout = self.child.stdout
         assert stdout is not None
         for _ in range(count):
-            while b"," not in self.unread:
-                chunk = os.read(stdout.fileno(), 1 << 16)
+            end = self.unread.find(b",")
+            while end < 0:  # a shard's files come as one answer of megabytes
+                searched = len(self.unread)
+                chunk = os.read(stdout.fileno(), 1 << 20)
                 if not chunk:
                     self._fail("pagefind stopped")
                 self.unread += chunk
-            message, self.unread = self.unread.split(b",", 1)
+                end = self.unread.find(b",", searched)
+            message = bytes(self.unread[:end])
+            del self.unread[: end + 1]
             try:
                 answer = json.loads(base64.b64decode(message))
                 yield int(answer["message_id"]), dict(answer["payload"])
@@ -323,6 +331,25 @@ class _Pagefind:
         self.log.seek(0)
         detail = self.log.read().decode("utf-8", "replace").strip().splitlines()[-5:]
         raise BuildFailed("search index (pagefind) failed: " + "\n".join([reason, *detail]))
+
+
+def _write_bundle(files: object, output: Path) -> None:
+    """Write Pagefind's files (``[{"path": relative path, "content": base64}]``) below
+    ``output``."""
+    if not isinstance(files, list):
+        raise BuildFailed("search index (pagefind) failed: no files in its answer")
+    try:
+        for item in files:
+            relative = PurePosixPath(str(item["path"]))
+            if relative.is_absolute() or ".." in relative.parts:
+                raise BuildFailed(f"search index (pagefind) failed: file {relative} is outside")
+            target = output / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(base64.b64decode(item["content"], validate=True))
+    except (KeyError, TypeError, ValueError) as error:
+        raise BuildFailed(f"search index (pagefind) failed: unreadable files: {error}") from None
+    except OSError as error:
+        raise BuildFailed(f"search index (pagefind): cannot write {output}: {error}") from None
 
 
 def _die_with_parent() -> None:
