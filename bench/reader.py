@@ -195,6 +195,10 @@ def measure_pagefind(browser: Any, base: str, site: Path, query: str) -> dict[st
         """async (query) => {
           const t0 = performance.now();
           const pagefind = await import('/pagefind/pagefind.js');
+          // The other shards of the index, merged as the site's own script does.
+          const shards = await fetch('/pagefind/bufferlit-shards.json')
+            .then((r) => (r.ok ? r.json() : []));
+          for (const shard of shards) await pagefind.mergeIndex('/pagefind/' + shard);
           const search = await pagefind.search(query);
           const count = search.results.length;
           const first = count ? await search.results[0].data() : null;

@@ -7,6 +7,7 @@ measured inside the process, imports included in ``total``) and what it produced
     python bench/stage.py validate PAPERS_DIR
     python bench/stage.py tag-export PAPERS_DIR OUT_DIR
     python bench/stage.py edit-one PAPERS_DIR
+    python bench/stage.py search-index PAPERS_DIR OUT_DIR [SHARD_PAGES]
 """
 
 from __future__ import annotations
@@ -95,7 +96,49 @@ def edit_one(papers_dir: str) -> dict[str, object]:
     return {"edited": path.name, "id": record["id"], "marker": marker, "title": title}
 
 
+def search_index(papers_dir: str, out_dir: str, shard_pages: str = "") -> dict[str, object]:
+    """The search stage alone: index every paper into OUT_DIR/pagefind (as a first build
+    does), then again after one paper's title changed (as an edit's build does)."""
+    import dataclasses
+    import resource
+
+    from bufferlit.site import search
+    from bufferlit.site.context import paper_page
+    from bufferlit.site.inputs import InputCache
+    from bufferlit.tagger import DOMAINS
+
+    if shard_pages:
+        search.SHARD_PAGES = int(shard_pages)
+    entries = InputCache(None, "").entries(Path(papers_dir))
+    start = time.perf_counter()
+    pages = [
+        search.search_page(
+            entry, search.page_url(paper_page(entry.paper.id)[:-2] + "html"), DOMAINS, "en"
+        )
+        for entry in entries
+    ]
+    timings: dict[str, object] = {"documents": time.perf_counter() - start}
+    bundle = Path(out_dir) / "pagefind"
+    start = time.perf_counter()
+    index = search.index_site(pages, bundle)
+    timings["index_all"] = time.perf_counter() - start
+    timings["shards"] = index.shards
+    middle = len(entries) // 2
+    entry = entries[middle]
+    edited = dataclasses.replace(entry.paper, title=entry.paper.title + " Editmark")
+    url = pages[middle].url
+    pages[middle] = search.search_page(dataclasses.replace(entry, paper=edited), url, DOMAINS, "en")
+    start = time.perf_counter()
+    again = search.index_site(pages, Path(out_dir) / "again" / "pagefind", bundle)
+    timings["index_after_edit"] = time.perf_counter() - start
+    timings["kept_shards"] = len(again.kept)
+    timings["peak_mb_self"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    timings["peak_mb_pagefind"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return timings
+
+
 STAGES = {"ingest": ingest, "validate": validate, "tag-export": tag_export, "edit-one": edit_one}
+STAGES["search-index"] = search_index
 
 
 def main() -> None:

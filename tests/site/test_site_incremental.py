@@ -19,6 +19,7 @@ from tests.hostile.support import tree_hash
 from tests.site.conftest import record_yaml
 
 from bufferlit.model import BufferType, Entry, Paper
+from bufferlit.site import search
 from bufferlit.site.build import build_site
 from bufferlit.site.output import MANIFEST, WORKDIR
 
@@ -32,9 +33,10 @@ def site_files(site: Path) -> dict[str, str]:
 
 
 def search_records(site: Path) -> list[dict[str, object]]:
-    """Pagefind's per-page records: gzip, a ``pagefind_dcd`` signature, then JSON."""
+    """Pagefind's per-page records of every shard: gzip, a ``pagefind_dcd`` signature, then
+    JSON."""
     records = []
-    for path in (site / "pagefind" / "fragment").glob("*.pf_fragment"):
+    for path in (site / "pagefind").glob("**/fragment/*.pf_fragment"):
         raw = gzip.decompress(path.read_bytes()).removeprefix(b"pagefind_dcd")
         records.append(json.loads(raw))
     return sorted(records, key=lambda record: str(record["url"]))
@@ -104,6 +106,7 @@ def test_incremental_builds_equal_full_builds_over_a_sequence_of_edits(
     monkeypatch: pytest.MonkeyPatch,
     pinned_date: None,
 ) -> None:
+    monkeypatch.setattr(search, "SHARD_PAGES", 1)  # the search index in shards, some kept
     config = make_project(extra="      templates: page-templates\n")
     project = config.parent
     (project / "page-templates").mkdir()

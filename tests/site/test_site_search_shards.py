@@ -1,15 +1,20 @@
-"""A catalogue too large for one Pagefind run is indexed in shards, merged in the browser.
+"""The search index is in shards by paper; a build re-indexes only the shards that changed.
 
 The real records (plus the hostile one) are built with SHARD_PAGES lowered to 10, so the 41
-paper pages take several Pagefind runs; the header panel and the search page still find papers
-from every shard.
+papers fall into 8 shards, each its own Pagefind bundle, merged in the browser; the header
+panel and the search page still find papers from every shard.
 """
 
 from __future__ import annotations
 
-import fnmatch
+import gzip
 import json
+import os
 import shutil
+import signal
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -17,59 +22,165 @@ from typing import TYPE_CHECKING
 import pytest
 from tests.helpers import serve_directory
 
+from bufferlit.model import BufferType, Entry, Paper, Stance, Tagging
 from bufferlit.site import search
+from bufferlit.site.output import read_manifest
 
 from .conftest import HOSTILE_ID, REPO, SMALL_CATALOGUE, write_records
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser
 
-pytestmark = pytest.mark.browser
-
 # One paper from the first letters, one from the middle, one from the last.
 SPREAD = {"Understanding": "adam2019understanding", "Reflexion": "shinn2023reflexion"}
 SPREAD["Videnovic"] = "videnovic2025distractor"
 
 
-@pytest.fixture(scope="module")
-def sharded_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+@pytest.fixture(autouse=True)
+def small_shards(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(search, "SHARD_PAGES", 10)
+
+
+def build(papers: Path, site: Path) -> None:
     from bufferlit.site.build import build_site
 
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(search, "SHARD_PAGES", 10)
+        build_site(REPO / "mkdocs.yml", site_dir=site, papers_dir=papers, strict=True)
+
+
+@pytest.fixture(scope="module")
+def sharded_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     root = tmp_path_factory.mktemp("sharded-site")
     papers = root / "papers"
     shutil.copytree(REPO / "papers", papers)
     write_records(papers, {f"{HOSTILE_ID}.yaml": SMALL_CATALOGUE[f"{HOSTILE_ID}.yaml"]})
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(search, "SHARD_PAGES", 10)
-        build_site(REPO / "mkdocs.yml", site_dir=root / "site", papers_dir=papers, strict=True)
+    build(papers, root / "site")
     yield root / "site"
 
 
-def test_every_paper_page_is_in_exactly_one_shard(sharded_site: Path) -> None:
-    pages = [p.relative_to(sharded_site).as_posix() for p in sharded_site.glob("papers/*/*.html")]
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(search, "SHARD_PAGES", 10)
-        globs = search.shard_globs(sharded_site)
-    assert len(globs) >= 3
-    for page in pages:
-        assert sum(fnmatch.fnmatchcase(page, pattern) for pattern in globs) == 1, page
-    shards = json.loads((sharded_site / "pagefind" / search.SHARDS_FILE).read_text())
-    assert shards == [f"shard-{n}/" for n in range(2, len(globs) + 1)]
-    counted = 0
-    for bundle in ["", *shards]:
-        entry = json.loads((sharded_site / "pagefind" / bundle / "pagefind-entry.json").read_text())
-        counted += entry["languages"]["en"]["page_count"]
-    assert counted == len(pages)
+def fragments(bundle: Path) -> dict[str, dict[str, object]]:
+    """Pagefind's page records in one bundle (not its shards), by URL."""
+    records = {}
+    for path in (bundle / "fragment").glob("*.pf_fragment"):
+        record = json.loads(gzip.decompress(path.read_bytes()).removeprefix(b"pagefind_dcd"))
+        records[str(record["url"])] = record
+    return records
 
 
-def test_one_catalogue_that_fits_is_one_bundle(tmp_path: Path) -> None:
-    page = tmp_path / "papers" / "x2020one" / "index.html"
-    page.parent.mkdir(parents=True)
-    page.write_text("<html></html>")
-    assert search.shard_globs(tmp_path) == [search.PAPER_PAGES]
-    assert search.shard_globs(tmp_path / "empty") == []
+def test_every_paper_is_in_exactly_its_shard(sharded_site: Path) -> None:
+    urls = {f"/papers/{p.parent.name}/" for p in sharded_site.glob("papers/*/index.html")}
+    assert len(urls) == 41
+    count = search.shard_count(41)
+    assert count == 8  # 41 papers, at most 10 a shard: the next power of two
+    bundle = sharded_site / search.BUNDLE
+    shards = json.loads((bundle / search.SHARDS_FILE).read_text())
+    assert shards == [f"shard-{n}/" for n in range(1, count)]
+    seen: list[str] = []
+    for number in range(count):
+        shard = bundle / search.shard_folder(number)
+        entry = json.loads((shard / "pagefind-entry.json").read_text())
+        records = fragments(shard)
+        assert entry["languages"]["en"]["page_count"] == len(records)
+        assert all(search.shard_of(url, count) == number for url in records)
+        seen += records
+    assert sorted(seen) == sorted(urls)
 
 
+def test_shard_counts_are_powers_of_two_up_to_the_cap() -> None:
+    assert [search.shard_count(n) for n in (1, search.SHARD_PAGES)] == [1, 1]
+    assert search.shard_count(search.SHARD_PAGES + 1) == 2
+    assert search.shard_count(5 * search.SHARD_PAGES) == 8
+    assert search.shard_count(10**9) == search.MAX_SHARDS
+
+
+def test_a_kept_shard_is_told_by_its_files() -> None:
+    index = search.SearchIndex(shards=4, kept=frozenset({0, 2}))
+    assert index.keeps("pagefind/pagefind.js") and index.keeps("pagefind/index/en_1.pf_index")
+    assert index.keeps("pagefind/shard-2/fragment/en_2.pf_fragment")
+    assert not index.keeps("pagefind/shard-1/pagefind-entry.json")
+    assert not index.keeps(f"pagefind/{search.SHARDS_FILE}")
+    assert not index.keeps(f"pagefind/{search.DIGESTS_FILE}")
+    assert not index.keeps("papers/x/index.html")
+
+
+def test_an_edit_reindexes_only_the_shard_of_the_edited_paper(tmp_path: Path) -> None:
+    papers = tmp_path / "papers"
+    shutil.copytree(REPO / "papers", papers)
+    site = tmp_path / "site"
+    build(papers, site)
+    before = read_manifest(site)
+    edited = papers / "shinn2023reflexion.yaml"
+    edited.write_text(edited.read_text().replace("Reflexion:", "Reflexion Quokkaword:"))
+    build(papers, site)
+    after = read_manifest(site)
+    count = search.shard_count(len(list(papers.glob("*.yaml"))))
+    edited_shard = search.shard_of("/papers/shinn2023reflexion/", count)
+    changed = {
+        name
+        for name in set(before) | set(after)
+        if name.startswith("pagefind/") and before.get(name) != after.get(name)
+    }
+    others = search.SearchIndex(count, frozenset(range(count)) - {edited_shard})
+    assert changed and not [name for name in changed if others.keeps(name)]
+    shard = site / search.BUNDLE / search.shard_folder(edited_shard)
+    title = fragments(shard)["/papers/shinn2023reflexion/"]["meta"]
+    assert "Quokkaword" in str(title)
+
+    # A kept shard that lost a file in the published site is indexed again, not kept.
+    other = (edited_shard + 1) % count
+    for fragment in (site / search.BUNDLE / search.shard_folder(other) / "fragment").iterdir():
+        fragment.unlink()
+        break
+    build(papers, site)
+    assert len(fragments(site / search.BUNDLE / search.shard_folder(other))) >= 1
+    search.check_index(site / search.BUNDLE / search.shard_folder(other))
+
+
+def test_search_documents_escape_record_text() -> None:
+    title = "<script>alert(1)</script> & co"
+    paper = Paper(id="x2020one", title=title, abstract='"<b>"', added="2024-01-01")
+    tagging = Tagging((BufferType.REPLAY,), Stance.USES, ("robotics",))
+    page = search.search_page(Entry(paper, tagging), "/papers/x2020one/", {}, "en")
+    assert "<script>" not in page.html and "<b>" not in page.html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; co" in page.html
+    assert 'data-pagefind-filter="Domain:robotics"' in page.html
+
+
+CHILD = """
+import sys, time
+from bufferlit.site.search import _Pagefind
+pagefind = _Pagefind()
+print(pagefind.child.pid, flush=True)
+time.sleep(60)
+"""
+
+
+def test_pagefind_ends_when_the_build_is_killed() -> None:
+    build = subprocess.Popen(
+        [sys.executable, "-c", CHILD], stdout=subprocess.PIPE, text=True, env=dict(os.environ)
+    )
+    assert build.stdout is not None
+    pagefind = int(build.stdout.readline())
+    assert Path(f"/proc/{pagefind}").exists()
+    build.send_signal(signal.SIGKILL)
+    build.wait()
+    deadline = time.monotonic() + 10
+    while _alive(pagefind) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _alive(pagefind)
+
+
+def _alive(pid: int) -> bool:
+    """Running, not a zombie waiting for its (new) parent to reap it."""
+    try:
+        status = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return status.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+@pytest.mark.browser
 def test_header_panel_and_search_page_find_papers_of_every_shard(
     sharded_site: Path, browser: Browser
 ) -> None:

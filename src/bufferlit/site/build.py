@@ -39,7 +39,7 @@ from bufferlit.site.output import (
 )
 from bufferlit.site.plugin import BufferlitPlugin
 from bufferlit.site.search import BUNDLE as SEARCH_BUNDLE
-from bufferlit.site.search import index_site
+from bufferlit.site.search import SearchPage, index_site
 
 PLUGIN_NAME = "bufferlit"
 
@@ -120,7 +120,7 @@ def build_site(
         cache.save(workspace)
         plugin.inputs.save()
         pages_seconds = time.monotonic() - started
-        search = _publish_search(workspace, manifest)
+        search = _publish_search(workspace, manifest, plugin.search_pages)
     html_pages = sum(1 for name in manifest if name.endswith(".html"))
     seconds = time.monotonic() - started
     written = len(pages.changed) + len(search.changed)
@@ -130,28 +130,35 @@ def build_site(
 
 
 def _search_files(site: Path) -> Manifest:
-    """The last build's search index: kept while the pages are published, then replaced."""
+    """The last build's search index: kept while the pages are published, then replaced
+    shard by shard (a file deleted by hand is left out; its shard is indexed again)."""
     old = read_manifest(site)
-    return {name: digest for name, digest in old.items() if _is_search_file(name)}
+    return {
+        name: digest
+        for name, digest in old.items()
+        if _is_search_file(name) and (site / name).is_file()
+    }
 
 
 def _is_search_file(name: str) -> bool:
     return name.startswith(SEARCH_BUNDLE + "/")
 
 
-def _publish_search(workspace: Workspace, manifest: Manifest) -> Plan:
-    """Index the published pages (Pagefind has no incremental mode: the whole site, from the
-    site folder, where unchanged pages stayed), then publish the new index in place of the
-    old. A failure here leaves the new pages with the previous search index."""
+def _publish_search(workspace: Workspace, manifest: Manifest, papers: list[SearchPage]) -> Plan:
+    """Index the shards of the search index whose papers changed (search.py), then publish
+    them beside the shards kept from the published index. A failure here leaves the new
+    pages with the previous search index."""
+    previous = workspace.site / SEARCH_BUNDLE
     try:
-        index_site(workspace.site, workspace.search / SEARCH_BUNDLE)
+        index = index_site(papers, workspace.search / SEARCH_BUNDLE, previous)
         bundle = verified_manifest(workspace.search, {"index.html": ""})
     except BuildFailed as error:
         message = f"{error.message}\nthe pages were published; search still uses the previous index"
         raise BuildFailed(message) from error
     del bundle["index.html"]
+    kept = {name: digest for name, digest in manifest.items() if index.keeps(name)}
     pages = {name: digest for name, digest in manifest.items() if not _is_search_file(name)}
-    return publish(workspace, {**pages, **bundle}, workspace.search)
+    return publish(workspace, {**pages, **kept, **bundle}, workspace.search)
 
 
 def load_site_config(

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -25,12 +26,14 @@ from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 
+from bufferlit.model import Entry
 from bufferlit.site import addresses
 from bufferlit.site.incremental import PageCache, anchor_ids, fingerprint, write_all_others
 from bufferlit.site.inputs import InputCache
 from bufferlit.site.output import Protected, Workspace, check_site_dir, write_manifest
 from bufferlit.site.pages import GeneratedFile, PageData, SiteOptions, generate_site
 from bufferlit.site.render import PACKAGE_TEMPLATES
+from bufferlit.site.search import SearchPage, page_url, search_page
 
 log = logging.getLogger("mkdocs.plugins.bufferlit")
 
@@ -80,6 +83,18 @@ def default_nav(docs_pages: set[str]) -> list[Any]:
     ]
 
 
+def paper_search_pages(
+    entries: Sequence[Entry], files: Files, domain_names: Mapping[str, str], language: str
+) -> list[SearchPage]:
+    """Each paper for the search index, at the URL of its page among this build's files."""
+    pages = []
+    for entry in entries:
+        file = files.get_file_from_path(addresses.paper_page(entry.paper.id))
+        if file is not None:
+            pages.append(search_page(entry, page_url(file.dest_uri), domain_names, language))
+    return pages
+
+
 class BufferlitPlugin(BasePlugin[BufferlitConfig]):  # type: ignore[no-untyped-call]
     supports_multiple_instances = False
 
@@ -94,6 +109,8 @@ class BufferlitPlugin(BasePlugin[BufferlitConfig]):  # type: ignore[no-untyped-c
         """Which generated files this build renders again (see incremental.py)."""
         self.inputs = InputCache(None, "")
         """The records and taggings this build read (see inputs.py)."""
+        self.search_pages: list[SearchPage] = []
+        """Each paper as the search index is made from it (see search.py), refilled every build."""
 
     def papers_dir(self, config: MkDocsConfig) -> Path:
         if self.papers_override is not None:
@@ -164,6 +181,8 @@ class BufferlitPlugin(BasePlugin[BufferlitConfig]):  # type: ignore[no-untyped-c
         ]
         self.add_generated(files, config, generated)
         write_all_others(files, self.page_cache)
+        language = str(config.theme["language"] or "en")  # what the pages' <html lang> says
+        self.search_pages = paper_search_pages(entries, files, DOMAINS, language)
         return files
 
     def on_env(self, env: Any, /, *, config: MkDocsConfig, files: Files) -> Any:
