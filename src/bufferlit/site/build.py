@@ -117,9 +117,9 @@ def build_site(
         except BuildFailed as error:
             raise BuildFailed(f"{error.message}\n{kept}") from error
         pages = publish(workspace, manifest, workspace.staging)
+        pages_seconds = time.monotonic() - started  # the pages are live from here
         cache.save(workspace)
         plugin.inputs.save()
-        pages_seconds = time.monotonic() - started
         search = _publish_search(workspace, manifest, plugin.search_pages)
     html_pages = sum(1 for name in manifest if name.endswith(".html"))
     seconds = time.monotonic() - started
