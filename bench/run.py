@@ -313,6 +313,7 @@ def edit_and_rebuild(
     )
     row = Result(EDIT_STAGE, median(seconds), max(peaks), median(cpu), note, data=dict(edit))
     row.data["ok"] = ok
+    row.data["pages_seconds"] = median(pages_live)
     print("  " + row.row(), flush=True)
     return [row]
 
@@ -459,13 +460,15 @@ def targets_table(count: int, results: list[Result]) -> list[str]:
     cold, warm = search.get("median_ms_right_after_focus"), search.get("median_ms_after_pause")
     checked = "page and search show the edit" if edit.data.get("ok") else "edit NOT shown"
     edit_s = edit.seconds
+    pages_s = edit.data.get("pages_seconds")
+    pages_s = float(pages_s) if isinstance(pages_s, int | float) else edit_s
     peak_gb = (build.peak_mb or 0) / 1024
     lines = [
         f"\n### Targets at N = {count:,} (medians of 5 where timings vary)\n",
         "| target | measured | status |",
         "| --- | ---: | --- |",
         f"| edit one record, then `bufferlit build`: pages, catalogue, downloads <= 5 s |"
-        f" {_s(edit_s)} ({checked}) | {_verdict(edit_s, 5)} |",
+        f" {_s(pages_s)} until the pages are live ({checked}) | {_verdict(pages_s, 5)} |",
         f"| ... and search updated too, <= 10 s in all | {_s(edit_s)} | {_verdict(edit_s, 10)} |",
         f"| catalogue: navigation until `?buffer_type=streaming` shows, <= 2 s |"
         f" {_ms(filtered_ms)} | {_verdict(_sec(filtered_ms), 2)} |",
