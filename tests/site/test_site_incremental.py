@@ -124,3 +124,24 @@ def test_incremental_builds_equal_full_builds_over_a_sequence_of_edits(
     # Not every file is written again: an edit of one record rewrites the pages that show it
     # (its own, the listings, related papers' pages, downloads); the first build wrote all.
     assert dict(rewritten)["a title changed"] < first.written / 3, (first.written, rewritten)
+
+
+def test_a_damaged_input_cache_is_computed_again_never_shown(
+    make_project: Callable[..., Path], tmp_path: Path, pinned_date: None
+) -> None:
+    """The work folder may come from elsewhere (a copied site): saved related papers naming
+    an unknown paper, or a citation that is not text, are made again from the records."""
+    config = make_project()
+    incremental = tmp_path / "incremental"
+    build_site(config, site_dir=incremental)
+    cache_file = incremental / WORKDIR / "inputs.json"
+    cache = json.loads(cache_file.read_text(encoding="utf-8"))
+    [first, *_] = cache["related"]["related"]
+    cache["related"]["related"][first] = ["nobody2020missing"]
+    [record, *_] = cache["records"].values()
+    record["citations"]["bibtex"] = 5
+    cache_file.write_text(json.dumps(cache), encoding="utf-8")
+    build_site(config, site_dir=incremental)
+    full = tmp_path / "full"
+    build_site(config, site_dir=full)
+    assert site_files(incremental) == site_files(full)

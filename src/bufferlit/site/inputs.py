@@ -17,7 +17,7 @@ import hashlib
 import json
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict
+from dataclasses import asdict, astuple
 from pathlib import Path
 from typing import Any
 
@@ -134,7 +134,9 @@ class InputCache:
     def _citations(self, paper: Paper) -> Citations:
         saved = self.saved_by_id.get(paper.id, {})
         with contextlib.suppress(KeyError, TypeError):
-            return Citations(**saved["citations"])
+            kept = Citations(**saved["citations"])
+            if all(isinstance(text, str) for text in astuple(kept)):
+                return kept
         citations = Citations.of(paper)
         if paper.id in self.saved_by_id:
             saved["citations"] = asdict(citations)
@@ -151,7 +153,7 @@ class InputCache:
         ]
         key = hashlib.sha256(json.dumps([limit, read]).encode("utf-8", "surrogatepass"))
         saved = self.saved_related
-        if saved.get("key") == key.hexdigest() and isinstance(saved.get("related"), dict):
+        if saved.get("key") == key.hexdigest() and _names_only(saved.get("related"), read):
             return {paper: tuple(others) for paper, others in saved["related"].items()}
         related = related_papers(entries, limit)
         self.saved_related = {"key": key.hexdigest(), "related": related}
@@ -168,6 +170,18 @@ class InputCache:
             "related": self.saved_related,
         }
         write_atomic(self.path, json.dumps(saved, ensure_ascii=False, separators=(",", ":")))
+
+
+def _names_only(related: object, read: list[list[str]]) -> bool:
+    """Whether saved related papers name only papers of this catalogue (a damaged cache is
+    computed again, never shown)."""
+    ids = {row[0] for row in read}
+    return isinstance(related, dict) and all(
+        paper in ids
+        and isinstance(others, list)
+        and all(isinstance(other, str) and other in ids for other in others)
+        for paper, others in related.items()
+    )
 
 
 def _signature(path: Path) -> list[int] | None:
