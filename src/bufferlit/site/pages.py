@@ -144,8 +144,8 @@ def generate_site(
     citations: Mapping[str, Citations] | None = None,
     related: Mapping[str, tuple[str, ...]] | None = None,
 ) -> list[GeneratedFile]:
-    """Every page and download of the site for these tagged entries. ``on_demand``: paper
-    pages and their citation files come unrendered, each with the digest of its inputs and a
+    """Every page and download of the site for these tagged entries. ``on_demand``: pages
+    and the papers' citation files come unrendered, each with the digest of its inputs and a
     ``make`` to render it (the plugin renders only those an incremental build needs).
     ``citations`` and ``related``: each paper's, when the caller has them already (made
     here otherwise)."""
