@@ -24,4 +24,3 @@ def test_mypy_strict_is_clean_on_src():
         [sys.executable, "-m", "mypy"], cwd=REPO, capture_output=True, text=True, timeout=600
     )
     assert result.returncode == 0, result.stdout + result.stderr
-
