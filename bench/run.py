@@ -308,9 +308,7 @@ def edit_and_rebuild(
     note = (
         f"median of {runs}: {', '.join(f'{s:.1f}' for s in seconds)} s in all, pages live"
         f" after {median(pages_live):.1f} s (target 5); "
-    ) + (
-        "page and search show the edit every time" if ok else "; ".join(checks)
-    )
+    ) + ("page and search show the edit every time" if ok else "; ".join(checks))
     row = Result(EDIT_STAGE, median(seconds), max(peaks), median(cpu), note, data=dict(edit))
     row.data["ok"] = ok
     row.data["pages_seconds"] = median(pages_live)
