@@ -15,7 +15,7 @@ import pytest
 from tests.helpers import serve_directory
 
 from bufferlit.records import load_papers
-from bufferlit.site import addresses
+from bufferlit.site import addresses, search
 from bufferlit.site.pages import SiteOptions, generate_site
 from bufferlit.tagger import DOMAINS, tag_papers
 
@@ -91,6 +91,19 @@ def test_a_paper_with_no_buffer_shows_no_stance(site: dict[str, str]) -> None:
     replay = site[addresses.paper_page("rolnick2019replay")]
     assert '<span class="bl-stance bl-stance--uses">Uses a buffer</span>' in replay
     assert "Uses a buffer" in row_of(site[addresses.CATALOGUE], "rolnick2019replay")
+
+
+def test_the_search_index_gives_no_stance_to_a_paper_with_no_buffer(
+    make_catalogue: Callable[[dict[str, str | bytes]], Path],
+) -> None:
+    """Pagefind reads a document made from the record (site/search.py), not the page: its
+    Stance filter must follow the page."""
+    entries = tag_papers(load_papers(make_catalogue(dict(RECORDS))))
+    by_id = {entry.paper.id: entry for entry in entries}
+    none = search.search_page(by_id["zones2020riparian"], "/p/", DOMAINS, "en").html
+    assert "Stance:" not in none and 'data-pagefind-filter="Buffer type:No buffer' in none
+    replay = search.search_page(by_id["rolnick2019replay"], "/p/", DOMAINS, "en").html
+    assert 'data-pagefind-filter="Stance:Uses a buffer"' in replay
 
 
 def test_the_stance_facet_counts_only_papers_about_a_buffer(site: dict[str, str]) -> None:

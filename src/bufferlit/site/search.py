@@ -45,9 +45,9 @@ from pathlib import Path, PurePosixPath
 from typing import IO, Any, NoReturn
 
 from bufferlit.errors import BuildFailed
-from bufferlit.model import Entry
+from bufferlit.model import NO_YEAR, Entry
 from bufferlit.site import addresses
-from bufferlit.site.context import BUFFER_TYPE_LABELS, STANCE_LABELS, display_name, highlight
+from bufferlit.site.context import BUFFER_TYPE_LABELS, display_name, highlight, stance_label
 
 BUNDLE = addresses.SEARCH_BUNDLE
 SHARDS_FILE = "bufferlit-shards.json"
@@ -86,9 +86,10 @@ def search_page(
     which Pagefind weighs most and takes as the result's title), authors, year and venue,
     evidence sentences, abstract; buffer types, stance, domains and year as filters."""
     paper, tagging = entry.paper, entry.tagging
-    year = str(paper.year) if paper.year else "n.d."
+    year = str(paper.year) if paper.year else NO_YEAR
     filters = [("Buffer type", BUFFER_TYPE_LABELS[kind]) for kind in tagging.buffer_types]
-    filters.append(("Stance", STANCE_LABELS[tagging.stance]))
+    stance = stance_label(tagging)  # none for a paper with no buffer, as its page shows
+    filters += [("Stance", stance.name)] if stance else []
     filters += [("Domain", domain_names.get(slug, slug)) for slug in tagging.domains]
     filters.append(("Year", year))
     authors = ", ".join(display_name(author) for author in paper.authors) or "Authors unknown"
