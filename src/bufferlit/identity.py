@@ -224,7 +224,7 @@ def _score_block(
             choices,
             scorer=fuzz.ratio,
             score_cutoff=cutoff,
-            workers=-1 if len(rows) * len(members) > 1_000_000 else 1,
+            workers=-1 if len(rows) * len(members) > 10_000 else 1,
         )
         for row, column in zip(*scores.nonzero(), strict=True):
             i, j = rows[row], members[column]

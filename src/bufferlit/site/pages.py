@@ -317,14 +317,19 @@ def paper_pages(parts: SiteParts) -> list[GeneratedFile]:
         )
         cited = parts.citations[view.id]
         record = _digest(repr(cited))
-        for name, content in (
-            (view.bibtex_file, join_bibtex([cited.bibtex])),
-            (view.ris_file, join_ris([cited.ris])),
-            (view.csl_json_file, join_csl_json([cited.csl_json])),
+        for name, join, text in (
+            (view.bibtex_file, join_bibtex, cited.bibtex),
+            (view.ris_file, join_ris, cited.ris),
+            (view.csl_json_file, join_csl_json, cited.csl_json),
         ):
-            made = partial(GeneratedFile, name, content)
+            made = partial(_citation_file, name, join, text)
             files.append(GeneratedFile(name, "", inputs=record, make=made))
     return files
+
+
+def _citation_file(name: str, join: Callable[[list[str]], str], entry: str) -> GeneratedFile:
+    """A paper's own citation file, made only when it is written (a kept one never is)."""
+    return GeneratedFile(name, join([entry]))
 
 
 def _digest(text: str) -> str:
