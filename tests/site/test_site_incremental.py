@@ -130,7 +130,8 @@ def test_a_damaged_input_cache_is_computed_again_never_shown(
     make_project: Callable[..., Path], tmp_path: Path, pinned_date: None
 ) -> None:
     """The work folder may come from elsewhere (a copied site): saved related papers naming
-    an unknown paper, or a citation that is not text, are made again from the records."""
+    an unknown paper, a citation that is not text, or word counts that are not numbers are
+    made again from the records."""
     config = make_project()
     incremental = tmp_path / "incremental"
     build_site(config, site_dir=incremental)
@@ -140,6 +141,8 @@ def test_a_damaged_input_cache_is_computed_again_never_shown(
     cache["related"]["related"][first] = ["nobody2020missing"]
     [record, *_] = cache["records"].values()
     record["citations"]["bibtex"] = 5
+    assert record["terms"], "each record's word counts are kept for related papers"
+    record["terms"] = {word: "many" for word in record["terms"]}
     cache_file.write_text(json.dumps(cache), encoding="utf-8")
     build_site(config, site_dir=incremental)
     full = tmp_path / "full"

@@ -120,13 +120,13 @@ def _build(
         config.site_dir = str(workspace.staging)
         try:
             _run_mkdocs(config, config_file)
-            cache = plugin.page_cache
-            manifest = verified_manifest(workspace.staging, {**_search_files(target), **cache.kept})
+            carried = {**_search_files(target), **plugin.page_cache.kept}
+            manifest = verified_manifest(workspace.staging, carried)
         except BuildFailed as error:
             raise BuildFailed(f"{error.message}\n{kept}") from error
-        pages = publish(workspace, manifest, workspace.staging)
+        pages = publish(workspace, manifest, workspace.staging, carried)
         pages_seconds = time.monotonic() - started  # the pages are live from here
-        cache.save(workspace)
+        plugin.page_cache.save(workspace)
         plugin.inputs.save()
         search = _publish_search(workspace, manifest, plugin.search_pages())
     html_pages = sum(1 for name in manifest if name.endswith(".html"))
@@ -183,7 +183,7 @@ def _publish_search(workspace: Workspace, manifest: Manifest, papers: list[Searc
     del bundle["index.html"]
     kept = {name: digest for name, digest in manifest.items() if index.keeps(name)}
     pages = {name: digest for name, digest in manifest.items() if not _is_search_file(name)}
-    return publish(workspace, {**pages, **kept, **bundle}, workspace.search)
+    return publish(workspace, {**pages, **kept, **bundle}, workspace.search, {**pages, **kept})
 
 
 def load_site_config(

@@ -28,7 +28,7 @@ import hashlib
 import json
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -286,14 +286,18 @@ class Plan:
     """Files of the last build that this build no longer writes."""
 
 
-def plan_publish(site: Path, old: Manifest, new: Manifest) -> Plan:
-    """What publishing will change; BuildFailed if it would overwrite a file not ours."""
+def plan_publish(
+    site: Path, old: Manifest, new: Manifest, carried: Collection[str] = frozenset()
+) -> Plan:
+    """What publishing will change; BuildFailed if it would overwrite a file not ours.
+    ``carried``: files of ``new`` the build did not write, found in the site just before."""
     # Plain strings, not Path objects: this runs over every file of the site.
     base = os.path.join(site, "")
     changed = tuple(
         name
         for name, digest in new.items()
-        if old.get(name) != digest or not os.path.exists(base + name)
+        if old.get(name) != digest
+        or (name not in carried and not os.path.exists(base + name))  # deleted by hand
     )
     arriving = [name for name in changed if name not in old]
     taken = [name for name in arriving if os.path.exists(base + name)]
@@ -326,14 +330,16 @@ def previous_files(site: Path) -> Manifest:
     return {name: digest for name, digest in every.items() if not _kept(name.split("/")[0])}
 
 
-def publish(workspace: Workspace, new: Manifest, source: Path) -> Plan:
+def publish(
+    workspace: Workspace, new: Manifest, source: Path, carried: Collection[str] = frozenset()
+) -> Plan:
     """Move the files of ``new`` that changed from ``source`` into place, journalled, the
     manifest last; files of ``new`` not in ``source`` must be in the site already, unchanged
-    (carried over by an incremental build). Interrupted here
-    (Ctrl-C, a full disk), the old site is put back at once; killed, by the next build."""
+    (``carried`` over by an incremental build: their names, not checked again). Interrupted
+    here (Ctrl-C, a full disk), the old site is put back at once; killed, by the next build."""
     site = workspace.site
     old = previous_files(site)
-    plan = plan_publish(site, old, new)
+    plan = plan_publish(site, old, new, carried)
     manifest = _manifest_text(new)
     journal = {
         "changed": plan.changed,
