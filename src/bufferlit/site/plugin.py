@@ -16,9 +16,11 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any
+from urllib.parse import urljoin, urlsplit
 
 from mkdocs.config import config_options
 from mkdocs.config.base import Config
@@ -26,6 +28,7 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
+from mkdocs.utils import get_build_date
 
 from bufferlit.model import Entry
 from bufferlit.site import addresses
@@ -84,6 +87,43 @@ def default_nav(docs_pages: set[str]) -> list[Any]:
     ]
 
 
+@dataclass(frozen=True)
+class _SitemapPage:
+    """What MkDocs' sitemap template reads of a Page, for a page with none."""
+
+    canonical_url: str | None
+    abs_url: str | None
+    update_date: str
+    is_link: bool = False
+
+
+@dataclass(frozen=True)
+class _SitemapFile:
+    page: _SitemapPage
+
+
+def sitemap_pages(
+    files: Files, unrendered: Mapping[str, File], config: MkDocsConfig
+) -> list[File | _SitemapFile]:
+    """The documentation pages as MkDocs' sitemap lists them (in the order of ``files``),
+    with the pages kept unrendered in their places, their URLs made as Page makes them: an
+    incremental build's sitemap is a full build's."""
+    base = config.site_url or ""
+    if base and not base.endswith("/"):
+        base += "/"
+    date = get_build_date()
+    included = {id(file) for file in files.documentation_pages()}  # what MkDocs would list
+    listed: list[File | _SitemapFile] = []
+    for file in files:
+        if file.src_uri in unrendered:
+            canonical = urljoin(base, file.url) if base else None
+            abs_url = urlsplit(canonical).path if canonical else None
+            listed.append(_SitemapFile(_SitemapPage(canonical, abs_url, date)))
+        elif id(file) in included:
+            listed.append(file)
+    return listed
+
+
 def paper_search_pages(
     entries: Sequence[Entry], files: Files, domain_names: Mapping[str, str], language: str
 ) -> list[SearchPage]:
@@ -110,6 +150,8 @@ class BufferlitPlugin(BasePlugin[BufferlitConfig]):  # type: ignore[no-untyped-c
         """Which generated files this build renders again (see incremental.py)."""
         self.inputs = InputCache(None, "")
         """The records and taggings this build read (see inputs.py)."""
+        self.unrendered: dict[str, File] = {}
+        """src_uri -> a generated page kept unrendered, with no MkDocs Page (add_generated)."""
         self.search_pages: Callable[[], list[SearchPage]] = list
         """Each paper as the search index is made from it (see search.py), made only after the
         pages are published (~0.6 s at 10,000 papers); set again every build."""
@@ -191,7 +233,24 @@ class BufferlitPlugin(BasePlugin[BufferlitConfig]):  # type: ignore[no-untyped-c
         """The theme override's links (header search, feed) from the site's address scheme."""
         url_of = addresses.Addresses(config.use_directory_urls, "").url
         env.globals["bufferlit_urls"] = addresses.theme_urls(url_of)
+        env.globals["bufferlit_sitemap_pages"] = sitemap_pages(files, self.unrendered, config)
         return env
+
+    def on_post_page(self, output: str, /, *, page: Page, config: MkDocsConfig) -> str | None:
+        """Links from a docs page to an anchor of a page kept unrendered: checked against
+        the anchors the cache remembers, as MkDocs checks those of the pages it has."""
+        for target, links in (page.links_to_anchors or {}).items():
+            if target.src_uri not in self.unrendered:
+                continue
+            present = set(self.page_cache.anchors.get(target.src_uri, ()))
+            for anchor, link in links.items():
+                if anchor not in present:
+                    problem = f"the doc '{target.src_uri}' does not contain an anchor '#{anchor}'"
+                    log.log(
+                        config.validation.links.anchors,
+                        f"Doc file '{page.file.src_uri}' contains a link '{link}', but {problem}.",
+                    )
+        return output
 
     def add_generated(
         self, files: Files, config: MkDocsConfig, generated: list[GeneratedFile]
@@ -202,6 +261,7 @@ class BufferlitPlugin(BasePlugin[BufferlitConfig]):  # type: ignore[no-untyped-c
         file (~0.1 ms) was seconds at 10,000 papers."""
         docs = {file.src_uri: file for file in files}
         self.pages = {}
+        self.unrendered = {}
         for item in generated:
             existing = docs.get(item.src_uri)
             if existing is not None:
@@ -215,7 +275,14 @@ class BufferlitPlugin(BasePlugin[BufferlitConfig]):  # type: ignore[no-untyped-c
             made = self.page_cache.decide(file, item)  # kept unrendered, or made now
             if made.page is not None:
                 self.pages[item.src_uri] = (file, made.page)
+            elif file.inclusion is InclusionLevel.NOT_IN_NAV and not file.is_modified():
+                self.unrendered[file.src_uri] = file
             files.append(file)
+        for file in self.unrendered.values():
+            # Kept, and reached by links only (a paper's page, a numbered catalogue page):
+            # MkDocs keeps the File (links to it resolve) but makes no Page of it (~30 us
+            # each, in the nav, reading and writing passes); the sitemap still lists it.
+            file.inclusion = InclusionLevel.EXCLUDED
 
     def start_cache(self, config: MkDocsConfig, options: SiteOptions) -> PageCache:
         templates = [PACKAGE_TEMPLATES, *filter(None, [self.template_overrides(config)])]
