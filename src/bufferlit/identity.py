@@ -20,10 +20,11 @@ Two questions, two functions, because the evidence differs:
 from __future__ import annotations
 
 import enum
+import hashlib
 import re
 from collections import Counter, defaultdict
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process
 
@@ -181,8 +182,41 @@ def _abstract_score(a: str, b: str) -> float:
 # Finding the pairs to compare without comparing all pairs.
 
 
+@dataclass
+class BlockScores:
+    """The look-alike pairs found in each block of titles, by a digest of the block's titles
+    (what alone decides them): a caller that checks the same catalogue again (an incremental
+    site build, site/inputs.py) passes the last check's ``found`` as ``known``, and only the
+    blocks an edit changed are compared again (~0.4 s of CPU at 10,000 papers)."""
+
+    known: Mapping[str, object] = field(default_factory=dict)
+    found: dict[str, list[tuple[int, int, float]]] = field(default_factory=dict)
+    """This check's blocks: (later, earlier, score), positions within the block."""
+
+    def recall(self, block: str, size: int) -> list[tuple[int, int, float]] | None:
+        """A known block's pairs, or None (unknown, or not a list of valid pairs)."""
+        pairs = self.known.get(block)
+        if not isinstance(pairs, list) or not all(_valid_pair(p, size) for p in pairs):
+            return None
+        self.found[block] = [(int(i), int(j), float(score)) for i, j, score in pairs]
+        return self.found[block]
+
+
+def _valid_pair(pair: object, size: int) -> bool:
+    return (
+        isinstance(pair, list | tuple)
+        and len(pair) == 3
+        and all(type(position) is int for position in pair[:2])
+        and 0 <= pair[1] < pair[0] < size
+        and isinstance(pair[2], int | float)
+    )
+
+
 def lookalike_titles(
-    keys: Sequence[str], first: int = 0, cutoff: float = TITLE_CLOSE
+    keys: Sequence[str],
+    first: int = 0,
+    cutoff: float = TITLE_CLOSE,
+    scores: BlockScores | None = None,
 ) -> dict[int, dict[int, float]]:
     """For each ``i >= first``, the earlier titles ``j < i`` scoring >= ``cutoff``.
 
@@ -193,6 +227,7 @@ def lookalike_titles(
     (in C, by ``cdist``). Typo-level differences (a dropped "A", a changed case or
     punctuation, one word changed) are all found; titles differing in 3 or more words are not
     compared, and those score under TITLE_CLOSE anyway unless the words are tiny.
+    ``scores``: blocks compared before (see BlockScores).
     """
     words = [set(key.split()) for key in keys]
     frequency = Counter(word for word_set in words for word in word_set)
@@ -202,9 +237,24 @@ def lookalike_titles(
             blocks[word].append(index)  # ascending: indexes are visited in order
     found: dict[int, dict[int, float]] = defaultdict(dict)
     for members in blocks.values():
-        if len(members) >= 2 and members[-1] >= first:
+        if len(members) < 2 or members[-1] < first:
+            continue
+        if scores is None:
             _score_block(keys, members, first, cutoff, found)
+            continue
+        block = _block_digest([keys[index] for index in members], first, cutoff)
+        pairs = scores.recall(block, len(members))
+        if pairs is None:
+            pairs = _score_block(keys, members, first, cutoff, found)
+            scores.found[block] = pairs
+        for later, earlier, score in pairs:
+            found[members[later]].setdefault(members[earlier], score)
     return found
+
+
+def _block_digest(titles: list[str], first: int, cutoff: float) -> str:
+    text = "\n".join([f"{first} {cutoff}", *titles])  # titles are normalised: no line breaks
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _score_block(
@@ -213,7 +263,10 @@ def _score_block(
     first: int,
     cutoff: float,
     found: dict[int, dict[int, float]],
-) -> None:
+) -> list[tuple[int, int, float]]:
+    """Scores one block into ``found``; returns its pairs as positions in ``members``."""
+    position = {index: place for place, index in enumerate(members)}
+    pairs = []
     queries = [index for index in members if index >= first]
     choices = [keys[index] for index in members]
     step = max(1, MAX_CDIST_CELLS // len(members))
@@ -228,8 +281,11 @@ def _score_block(
         )
         for row, column in zip(*scores.nonzero(), strict=True):
             i, j = rows[row], members[column]
-            if j < i and j not in found[i]:
-                found[i][j] = float(fuzz.ratio(keys[i], keys[j]))  # exact, not float32
+            if j < i:
+                score = float(fuzz.ratio(keys[i], keys[j]))  # exact, not float32
+                found[i].setdefault(j, score)
+                pairs.append((position[i], position[j], score))
+    return pairs
 
 
 def _identifier_pairs(identities: Sequence[Identity]) -> set[tuple[int, int]]:
@@ -253,13 +309,16 @@ class Pair:
     comparison: Comparison
 
 
-def catalogue_pairs(identities: Sequence[Identity]) -> list[Pair]:
-    """Every SAME or LOOKALIKE pair among the records of a catalogue (for validate)."""
+def catalogue_pairs(
+    identities: Sequence[Identity], scores: BlockScores | None = None
+) -> list[Pair]:
+    """Every SAME or LOOKALIKE pair among the records of a catalogue (for validate);
+    ``scores``: look-alike blocks compared before (see BlockScores)."""
     keys = [normalise_title(identity.title) for identity in identities]
     candidates: dict[tuple[int, int], float | None] = {
         pair: None for pair in _identifier_pairs(identities)
     }
-    for later, earlier_scores in lookalike_titles(keys).items():
+    for later, earlier_scores in lookalike_titles(keys, scores=scores).items():
         for earlier, score in earlier_scores.items():
             candidates[(earlier, later)] = score
     pairs = []

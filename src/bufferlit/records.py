@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 from bufferlit.errors import RecordsInvalid
 from bufferlit.hints import did_you_mean
-from bufferlit.identity import Identity, Verdict, catalogue_pairs
+from bufferlit.identity import BlockScores, Identity, Verdict, catalogue_pairs
 from bufferlit.model import (
     DOMAINS,
     FIELD_ORDER,
@@ -342,9 +342,12 @@ def validate_record(raw: RawRecord, display: str) -> tuple[Paper | None, list[Pr
 
 
 def check_catalogue(
-    papers: list[Paper], lines: Mapping[str, Mapping[str, int]] | None = None
+    papers: list[Paper],
+    lines: Mapping[str, Mapping[str, int]] | None = None,
+    scores: BlockScores | None = None,
 ) -> tuple[list[Problem], list[Problem]]:
-    """Problems and warnings between records; ``lines`` (source -> field -> line) places them.
+    """Problems and warnings between records; ``lines`` (source -> field -> line) places them;
+    ``scores``: look-alike title blocks compared by an earlier check (identity.BlockScores).
 
     Problems: one id twice, one paper under two ids (identity.compare says SAME), a
     ``distinct_from`` naming no record. Warnings: possible duplicates (a look-alike title
@@ -369,7 +372,7 @@ def check_catalogue(
                     Problem(paper.source, line(paper, "distinct_from"), "distinct_from", message)
                 )
     warnings = []
-    for pair in catalogue_pairs([Identity.of(paper) for paper in papers]):
+    for pair in catalogue_pairs([Identity.of(paper) for paper in papers], scores):
         first, second = papers[pair.first], papers[pair.second]
         if pair.comparison.verdict is Verdict.SAME:
             message = (
@@ -412,9 +415,12 @@ def read_record(path: Path, display: str) -> tuple[Paper | None, Mapping[str, in
     return paper, raw.lines, problems + field_problems
 
 
-def read_catalogue(papers_dir: Path, read: RecordReader = read_record) -> Reading:
+def read_catalogue(
+    papers_dir: Path, read: RecordReader = read_record, scores: BlockScores | None = None
+) -> Reading:
     """Read and validate every record; never raises for bad input. ``read`` reads one file
-    (an incremental build passes one that reuses the last build's unchanged records)."""
+    and ``scores`` holds look-alike title blocks compared before (an incremental build
+    passes the last build's unchanged records and blocks)."""
     if not papers_dir.is_dir():
         return Reading([], [Problem(str(papers_dir), 0, "", "is not a directory of records")], [])
     papers: list[Paper] = []
@@ -434,7 +440,7 @@ def read_catalogue(papers_dir: Path, read: RecordReader = read_record) -> Readin
         if paper is not None:
             papers.append(paper)
             lines[display] = dict(field_lines)
-    between, warnings = check_catalogue(papers, lines)
+    between, warnings = check_catalogue(papers, lines, scores)
     return Reading(papers, problems + between, warnings)
 
 

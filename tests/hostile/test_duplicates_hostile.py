@@ -7,19 +7,24 @@ wrote nothing). The "same" pairs are one paper written two ways.
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from tests.hostile.support import bare_record, run_cli
 
 from bufferlit.identity import (
     ABSTRACT_CLOSE,
     TITLE_CLOSE,
+    BlockScores,
     Identity,
     Metadata,
     RecordFinder,
     Verdict,
     compare,
+    lookalike_titles,
     normalise_arxiv,
     normalise_doi,
+    normalise_title,
 )
 from bufferlit.ingest import NewPaper, add_papers, ingest_listing
 from bufferlit.model import Paper
@@ -245,3 +250,44 @@ def test_metadata_is_matched_by_title_helped_by_year_and_first_author():
     # Nothing to tell them apart: ambiguous, reported, never guessed.
     assert len(finder.find(Metadata(SER[0]))) == 2
     assert finder.find(Metadata(SER[0], 2010, "Smith")) == []
+
+
+def _titles(count: int) -> list[str]:
+    """Normalised titles in near-duplicate pairs ("... 7" / "... 7 revisited" score under the
+    cutoff; "... 7" / "... 7." once normalised are equal) sharing rare and common words."""
+    keys = []
+    for number in range(count):
+        keys.append(normalise_title(f"Replay buffers for agents study {number}"))
+        keys.append(normalise_title(f"Replay buffers for agent study {number}"))
+    return keys
+
+
+def test_block_scores_carried_over_give_the_same_pairs_and_compare_only_changed_blocks():
+    keys = _titles(40)
+    fresh = lookalike_titles(keys)
+    assert sum(len(earlier) for earlier in fresh.values()) >= 40  # the pairs are found
+
+    first = BlockScores()
+    assert lookalike_titles(keys, scores=first) == fresh
+    again = BlockScores(json.loads(json.dumps(first.found)))  # as inputs.json keeps them
+    assert lookalike_titles(keys, scores=again) == fresh
+    assert again.found == {block: [tuple(p) for p in pairs] for block, pairs in first.found.items()}
+
+    # One title edited: its blocks are compared again, every other block is recalled.
+    edited = [*keys[:-1], normalise_title("A different paper on key value caches")]
+    after = BlockScores(json.loads(json.dumps(first.found)))
+    assert lookalike_titles(edited, scores=after) == lookalike_titles(edited)
+    recalled = set(after.found) & set(first.found)
+    assert len(recalled) >= 0.9 * len(first.found)  # 40 of 43 here
+
+
+def test_damaged_block_scores_are_compared_again():
+    keys = _titles(10)
+    first = BlockScores()
+    lookalike_titles(keys, scores=first)
+    # A position out of range, or pairs that are not a list, are never used.
+    damaged = {
+        block: [[len(keys) + 5, 0, 100.0]] if index % 2 else "pairs"
+        for index, block in enumerate(first.found)
+    }
+    assert lookalike_titles(keys, scores=BlockScores(damaged)) == lookalike_titles(keys)

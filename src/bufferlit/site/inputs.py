@@ -23,6 +23,7 @@ from typing import Any
 
 from bufferlit.cite import Citations
 from bufferlit.errors import RecordsInvalid
+from bufferlit.identity import BlockScores
 from bufferlit.model import (
     BufferType,
     Entry,
@@ -58,6 +59,8 @@ class InputCache:
         """Paper id -> its citations, this build (see ``entries``)."""
         self.saved_related: dict[str, Any] = {}
         """The last build's related papers and the key of what they were computed from."""
+        self.lookalikes = BlockScores()
+        """Look-alike title blocks the last build compared, and this build's."""
         if self.path is not None:
             self._read()
 
@@ -69,6 +72,7 @@ class InputCache:
             self.records = dict(saved["records"])
             self.tagger = str(saved.get("tagger", ""))
             self.saved_related = dict(saved.get("related", {}))
+            self.lookalikes = BlockScores(dict(saved.get("lookalikes", {})))
         except (OSError, ValueError, AssertionError, KeyError, TypeError):
             self.records = {}
 
@@ -80,7 +84,7 @@ class InputCache:
 
             entries = tagger.tag_papers(load_papers(papers_dir))
         else:
-            reading = read_catalogue(papers_dir, self._read_record)
+            reading = read_catalogue(papers_dir, self._read_record, self.lookalikes)
             if reading.problems:
                 raise RecordsInvalid(reading.problems)
             entries = self._tagged(sorted(reading.papers, key=lambda paper: paper.id))
@@ -178,6 +182,7 @@ class InputCache:
             "tagger": self.tagger,
             "records": self.next_records,
             "related": self.saved_related,
+            "lookalikes": self.lookalikes.found,
         }
         write_atomic(self.path, json.dumps(saved, ensure_ascii=False, separators=(",", ":")))
 

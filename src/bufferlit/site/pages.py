@@ -316,7 +316,7 @@ def paper_pages(parts: SiteParts) -> list[GeneratedFile]:
             )
         )
         cited = parts.citations[view.id]
-        record = _digest(repr(cited))
+        record = _digest(json.dumps([cited.bibtex, cited.ris, cited.csl_json]))  # C, not repr
         for name, join, text in (
             (view.bibtex_file, join_bibtex, cited.bibtex),
             (view.ris_file, join_ris, cited.ris),
