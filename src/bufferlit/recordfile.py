@@ -237,11 +237,12 @@ def _deepest_node_line(root: yaml.Node) -> int:
             return first.start_mark.line + 1
         below: list[yaml.Node] = []
         for node in level:
-            children = (
-                [child for pair in node.value for child in pair]
-                if isinstance(node, yaml.MappingNode)
-                else node.value
-            )
+            if isinstance(node, yaml.MappingNode):
+                children = [child for pair in node.value for child in pair]
+            elif isinstance(node, yaml.SequenceNode):
+                children = node.value
+            else:  # a scalar (a whole document can be one: "    \\x") has no nodes below
+                continue
             below.extend(child for child in children if not isinstance(child, yaml.ScalarNode))
         level, depth = below, depth + 1
     return 0

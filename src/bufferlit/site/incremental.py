@@ -22,7 +22,7 @@ import html
 import json
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -56,6 +56,8 @@ class PageCache:
     """src_uri -> id attributes, this build."""
     kept: Manifest = field(default_factory=dict)
     """Files this build does not write again, carried over from the site (dest -> SHA-256)."""
+    same_fingerprint: bool = False
+    """Whether the last published build had this build's fingerprint."""
 
     def __post_init__(self) -> None:
         # Every key starts with the fingerprint: hashed once, copied per file (40,000 files).
@@ -75,7 +77,8 @@ class PageCache:
         except (OSError, ValueError, AssertionError, KeyError, TypeError):
             previous, anchors = {}, {}
         manifest = read_manifest(workspace.site)
-        return cls(fingerprint, previous, manifest, workspace.site, anchors)
+        same = bool(previous)
+        return cls(fingerprint, previous, manifest, workspace.site, anchors, same_fingerprint=same)
 
     def decide(self, file: File, item: GeneratedFile) -> GeneratedFile:
         """Keep ``file`` unrendered when its key is the last build's and its output is there
@@ -108,6 +111,19 @@ class PageCache:
             self._remember_anchors(item.src_uri, self.previous_anchors.get(item.src_uri, []))
         return kept
 
+    def keep_static(self, dest_uri: str) -> bool:
+        """Whether a theme's static file is carried over: the last build had this build's
+        fingerprint (so the same theme files) and its copy is still in the site."""
+        kept = (
+            self.same_fingerprint
+            and dest_uri in self.manifest
+            and self.site is not None
+            and os.path.isfile(os.path.join(self.site, dest_uri))
+        )
+        if kept:
+            self.kept[dest_uri] = self.manifest[dest_uri]
+        return kept
+
     def _remember_anchors(self, src_uri: str, anchors: Iterable[str]) -> None:
         if anchors:
             self.anchors[src_uri] = sorted(anchors)
@@ -124,11 +140,16 @@ class PageCache:
         write_atomic(workspace.root / KEYS_FILE, text + "\n")
 
 
-def write_all_others(files: Files, cache: PageCache) -> None:
-    """Every file the cache did not decide on is written (theme assets, docs pages)."""
+def write_all_others(files: Files, cache: PageCache, theme_dirs: Collection[str]) -> None:
+    """Every file the cache did not decide on is written (docs pages, the docs' own static
+    files), but a theme's static file that the site has from a build with the same
+    fingerprint (which names the theme's version and holds custom_dir and our templates):
+    carried over like a kept page (~300 files copied, hashed and compared per build)."""
     for file in files:
-        if file.src_uri not in cache.keys:
-            _set_modified(file, True)
+        if file.src_uri in cache.keys:
+            continue
+        theirs = file.src_dir in theme_dirs and not file.is_documentation_page()
+        _set_modified(file, not (theirs and cache.keep_static(file.dest_uri)))
 
 
 def _set_modified(file: File, modified: bool) -> None:

@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from bufferlit.cite import Citations, join_bibtex, join_csl_json, join_ris
@@ -143,17 +144,19 @@ def generate_site(
     on_demand: bool = False,
     citations: Mapping[str, Citations] | None = None,
     related: Mapping[str, tuple[str, ...]] | None = None,
+    view_keys: Mapping[str, str] | None = None,
 ) -> list[GeneratedFile]:
     """Every page and download of the site for these tagged entries. ``on_demand``: pages
     and the papers' citation files come unrendered, each with the digest of its inputs and a
     ``make`` to render it (the plugin renders only those an incremental build needs).
     ``citations`` and ``related``: each paper's, when the caller has them already (made
-    here otherwise)."""
+    here otherwise); ``view_keys``: a key per paper of what its view is made from, where the
+    caller has one (site/inputs.py), used as the view's digest."""
     if citations is None:
         citations = {entry.paper.id: Citations.of(entry.paper) for entry in entries}
     if related is None:
         related = related_papers(entries, options.related_limit)
-    parts = site_parts(entries, domain_names, options, citations, related)
+    parts = site_parts(entries, domain_names, options, citations, related, view_keys or {})
     files = [
         home_page(parts),
         *catalogue_pages(parts),
@@ -176,6 +179,7 @@ def site_parts(
     options: SiteOptions,
     citations: Mapping[str, Citations],
     related: Mapping[str, tuple[str, ...]],
+    view_keys: Mapping[str, str] = MappingProxyType({}),
 ) -> SiteParts:
     views = [
         context.paper_view(entry, domain_names, options.repo_url, citations[entry.paper.id])
@@ -205,7 +209,7 @@ def site_parts(
         options=options,
         addresses=addresses,
         renderer=renderer,
-        view_digests={view.id: _digest(repr(view)) for view in views},
+        view_digests={view.id: view_keys.get(view.id) or _digest(repr(view)) for view in views},
     )
 
 

@@ -218,13 +218,14 @@ class BufferlitPlugin(BasePlugin[BufferlitConfig]):  # type: ignore[no-untyped-c
             on_demand=True,
             citations=self.inputs.citations,
             related=self.inputs.related(entries, options.related_limit),
+            view_keys=self.inputs.view_keys(),
         )
         generated += [
             GeneratedFile(uri, (ASSETS / Path(uri).name).read_text(encoding="utf-8"))
             for uri in ASSET_URIS.values()
         ]
         self.add_generated(files, config, generated)
-        write_all_others(files, self.page_cache)
+        write_all_others(files, self.page_cache, frozenset(config.theme.dirs))
         language = str(config.theme["language"] or "en")  # what the pages' <html lang> says
         self.search_pages = partial(paper_search_pages, entries, files, DOMAINS, language)
         return files
