@@ -3,16 +3,18 @@
 A generated page's final HTML is a function of its own content (the HTML and meta the page
 templates rendered from its record, its related papers, the catalogue it lists, ...) and of
 what every page shares (mkdocs.yml, the theme and our templates, the nav, the versions of
-MkDocs, Material and bufferlit). So each generated file gets a key: a hash of the shared
-*fingerprint* and its own content. When a key equals the last published build's and the file
-is still in the site's manifest, MkDocs is told the file is unmodified (its dirty mode) and
-neither renders nor writes it; the publish step carries the file over from the site as it is.
+MkDocs, Material and bufferlit): the *fingerprint*. Each generated file gets a key, a digest
+of its own inputs (or content), compared with the last published build's only when that
+build had the same fingerprint. When the key is the same and the file is still in the site's
+manifest, MkDocs is told the file is unmodified (its dirty mode) and neither renders nor
+writes it; the publish step carries the file over from the site as it is. So are the theme's
+static files, under the same fingerprint.
 
 This is not ``mkdocs build --dirty``, which trusts file times, misses pages that depend on
 other records and breaks the search index: here a page is skipped only when everything it is
-made from is unchanged, by construction, and every other file (theme assets, docs pages,
-sitemap, 404) is written every time. A test checks that an incremental build gives the same
-files as a full one over a sequence of edits.
+made from is unchanged, by construction, and every other file (docs pages, the docs' static
+files, sitemap, 404) is written every time. A test checks that an incremental build gives
+the same files as a full one over a sequence of edits.
 """
 
 from __future__ import annotations
@@ -59,10 +61,6 @@ class PageCache:
     same_fingerprint: bool = False
     """Whether the last published build had this build's fingerprint."""
 
-    def __post_init__(self) -> None:
-        # Every key starts with the fingerprint: hashed once, copied per file (40,000 files).
-        self._keyed = hashlib.sha256(self.fingerprint.encode())
-
     @classmethod
     def for_build(cls, config: MkDocsConfig, fingerprint: str) -> PageCache:
         """The cache of the site this build publishes into; empty unless MkDocs builds into a
@@ -98,7 +96,7 @@ class PageCache:
     def keep(self, item: GeneratedFile, dest_uri: str) -> bool:
         """Whether ``item``'s output at ``dest_uri`` is the last build's and still there: then
         it is carried over from the site as it is (and its key recorded either way)."""
-        key = _key(self._keyed, item)
+        key = _key(item)
         self.keys[item.src_uri] = key
         kept = (
             self.previous.get(item.src_uri) == key
@@ -166,13 +164,13 @@ def anchor_ids(generated_html: str) -> set[str]:
 ID_ATTRIBUTE = re.compile(r'\sid="([^"]*)"')
 
 
-def _key(fingerprint: hashlib._Hash, item: GeneratedFile) -> str:
-    """``fingerprint``: the hash of the shared fingerprint, not updated here."""
-    digest = fingerprint.copy()
-    digest.update(item.src_uri.encode())
+def _key(item: GeneratedFile) -> str:
+    """A generated file's key, compared with the same file's in the last build only when
+    that build had the same fingerprint (see ``for_build``)."""
     if item.inputs:  # made on demand: keyed by what it is made from, never rendered to key it
-        digest.update(b"inputs:" + item.inputs.encode())
-    elif item.page is not None:
+        return "inputs:" + item.inputs
+    digest = hashlib.sha256()
+    if item.page is not None:
         digest.update(json.dumps(item.page.meta, sort_keys=True, default=str).encode())
         digest.update(item.page.html.encode())
     else:
