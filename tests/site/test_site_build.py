@@ -345,3 +345,30 @@ def test_generated_pages_skip_markdown_and_keep_title_meta_and_anchors(
     about.write_text("# About\n\n[gone](papers/shinn2023reflexion/index.md#no-such-anchor)\n")
     with pytest.raises(BuildFailed, match="no-such-anchor"):
         build_site(config, strict=True)
+
+
+def test_the_sitemap_is_mkdocs_own_byte_for_byte(
+    make_project: Callable[..., Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """bufferlit makes the sitemap's elements itself (an incremental build keeps most pages
+    without a MkDocs Page; test_site_incremental checks it against a full build): on a full
+    build it must be what MkDocs' own sitemap template writes, given here as custom_dir."""
+    import mkdocs
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")
+    config = make_project()
+    ours = build_site(config, site_dir=tmp_path / "ours").site_dir
+    theirs_dir = tmp_path / "mkdocs-templates"
+    theirs_dir.mkdir()
+    template = Path(mkdocs.__file__).parent / "templates" / "sitemap.xml"
+    (theirs_dir / "sitemap.xml").write_bytes(template.read_bytes())
+    text = config.read_text(encoding="utf-8")
+    config.write_text(
+        text.replace("  font: false\n", f"  font: false\n  custom_dir: {theirs_dir}\n")
+    )
+    theirs = build_site(config, site_dir=tmp_path / "theirs").site_dir
+    sitemap = (ours / "sitemap.xml").read_bytes()
+    assert sitemap == (theirs / "sitemap.xml").read_bytes()
+    papers = len(list((config.parent / "papers").glob("*.yaml")))
+    assert sitemap.count(b"/papers/") == papers > 0  # every paper page is listed
+    assert gzip.decompress((ours / "sitemap.xml.gz").read_bytes()) == sitemap

@@ -16,12 +16,12 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
+from markupsafe import Markup, escape
 from mkdocs.config import config_options
 from mkdocs.config.base import Config
 from mkdocs.config.defaults import MkDocsConfig
@@ -87,41 +87,32 @@ def default_nav(docs_pages: set[str]) -> list[Any]:
     ]
 
 
-@dataclass(frozen=True)
-class _SitemapPage:
-    """What MkDocs' sitemap template reads of a Page, for a page with none."""
-
-    canonical_url: str | None
-    abs_url: str | None
-    update_date: str
-    is_link: bool = False
-
-
-@dataclass(frozen=True)
-class _SitemapFile:
-    page: _SitemapPage
-
-
-def sitemap_pages(
-    files: Files, unrendered: Mapping[str, File], config: MkDocsConfig
-) -> list[File | _SitemapFile]:
-    """The documentation pages as MkDocs' sitemap lists them (in the order of ``files``),
-    with the pages kept unrendered in their places, their URLs made as Page makes them: an
-    incremental build's sitemap is a full build's."""
+def sitemap_urls(files: Files, unrendered: Mapping[str, File], config: MkDocsConfig) -> Markup:
+    """The ``<url>`` elements of MkDocs' sitemap (its template's output, byte for byte),
+    for the documentation pages in the order of ``files``, with the pages kept unrendered in
+    their places, their URLs made as Page makes them: an incremental build's sitemap is a
+    full build's. Made here, not by the template's loop (~0.15 s at 10,000 pages)."""
     base = config.site_url or ""
     if base and not base.endswith("/"):
         base += "/"
-    date = get_build_date()
+    build_date = get_build_date()
     included = {id(file) for file in files.documentation_pages()}  # what MkDocs would list
-    listed: list[File | _SitemapFile] = []
+    urls = []
     for file in files:
+        page = file.page
         if file.src_uri in unrendered:
             canonical = urljoin(base, file.url) if base else None
-            abs_url = urlsplit(canonical).path if canonical else None
-            listed.append(_SitemapFile(_SitemapPage(canonical, abs_url, date)))
-        elif id(file) in included:
-            listed.append(file)
-    return listed
+            absolute = urlsplit(canonical).path if canonical else None
+            date = build_date
+        elif id(file) in included and page is not None and not page.is_link:
+            canonical, absolute, date = page.canonical_url, page.abs_url, page.update_date
+        else:
+            continue
+        if canonical or absolute:
+            lastmod = f"<lastmod>{date}</lastmod>" if date else ""
+            loc = escape(canonical or absolute)
+            urls.append(f"\n    <url>\n         <loc>{loc}</loc>\n         {lastmod}\n    </url>")
+    return Markup("".join(urls))
 
 
 def paper_search_pages(
@@ -234,7 +225,7 @@ class BufferlitPlugin(BasePlugin[BufferlitConfig]):  # type: ignore[no-untyped-c
         """The theme override's links (header search, feed) from the site's address scheme."""
         url_of = addresses.Addresses(config.use_directory_urls, "").url
         env.globals["bufferlit_urls"] = addresses.theme_urls(url_of)
-        env.globals["bufferlit_sitemap_pages"] = sitemap_pages(files, self.unrendered, config)
+        env.globals["bufferlit_sitemap_urls"] = sitemap_urls(files, self.unrendered, config)
         return env
 
     def on_post_page(self, output: str, /, *, page: Page, config: MkDocsConfig) -> str | None:
