@@ -372,3 +372,21 @@ def test_the_sitemap_is_mkdocs_own_byte_for_byte(
     papers = len(list((config.parent / "papers").glob("*.yaml")))
     assert sitemap.count(b"/papers/") == papers > 0  # every paper page is listed
     assert gzip.decompress((ours / "sitemap.xml.gz").read_bytes()) == sitemap
+
+
+def test_page_urls_are_what_mkdocs_makes_with_urljoin() -> None:
+    """The sitemap's URLs for pages without a MkDocs Page skip urljoin where it would only
+    append; every short URL over a hostile alphabet gives urljoin's answer."""
+    import itertools
+    from urllib.parse import urljoin, urlsplit
+
+    from bufferlit.site.plugin import _page_urls
+
+    for base in ("https://example.org/testlit/", "https://example.org/", "http://h:8/a%20b/"):
+        for length in range(4):
+            for letters in itertools.product("ab./_-~:?#% ", repeat=length):
+                url = "".join(letters)
+                canonical = urljoin(base, url)
+                expected = (canonical, urlsplit(canonical).path)
+                assert _page_urls(base, urlsplit(base).path, url) == expected, (base, url)
+    assert _page_urls("", "", "papers/x/") == (None, None)

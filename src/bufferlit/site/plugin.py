@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 from pathlib import Path
@@ -95,14 +96,14 @@ def sitemap_urls(files: Files, unrendered: Mapping[str, File], config: MkDocsCon
     base = config.site_url or ""
     if base and not base.endswith("/"):
         base += "/"
+    base_path = urlsplit(base).path
     build_date = get_build_date()
     included = {id(file) for file in files.documentation_pages()}  # what MkDocs would list
     urls = []
     for file in files:
         page = file.page
         if file.src_uri in unrendered:
-            canonical = urljoin(base, file.url) if base else None
-            absolute = urlsplit(canonical).path if canonical else None
+            canonical, absolute = _page_urls(base, base_path, file.url)
             date = build_date
         elif id(file) in included and page is not None and not page.is_link:
             canonical, absolute, date = page.canonical_url, page.abs_url, page.update_date
@@ -113,6 +114,22 @@ def sitemap_urls(files: Files, unrendered: Mapping[str, File], config: MkDocsCon
             loc = escape(canonical or absolute)
             urls.append(f"\n    <url>\n         <loc>{loc}</loc>\n         {lastmod}\n    </url>")
     return Markup("".join(urls))
+
+
+PLAIN_PATH = re.compile(r"(?!/)(?!.*//)(?!.*(?:^|/)\.\.?(?:/|$))[A-Za-z0-9_./~-]*")
+"""A relative URL that urljoin appends to a base ending in "/" as it is (no scheme, query
+or fragment, no leading or double slash, no dot segments)."""
+
+
+def _page_urls(base: str, base_path: str, url: str) -> tuple[str | None, str | None]:
+    """(canonical_url, abs_url) as MkDocs' Page sets them for a page at ``url``; the plain
+    case without urljoin (~10 us each, 10,000 times a build)."""
+    if not base:
+        return None, None
+    if PLAIN_PATH.fullmatch(url):
+        return base + url, base_path + url
+    canonical = urljoin(base, url)
+    return canonical, urlsplit(canonical).path
 
 
 def paper_search_pages(
