@@ -75,6 +75,7 @@ STAGE_OF: dict[str, str] = {
     "bufferlit.site.incremental": "site",
     "bufferlit.site.inputs": "site",
     "bufferlit.site.search": "site",
+    "bufferlit.site.sitemap": "site",
     "bufferlit.site.plugin": "site",
     "bufferlit.site.build": "site",
     "bufferlit.site.preview": "site",

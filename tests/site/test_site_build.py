@@ -380,7 +380,7 @@ def test_page_urls_are_what_mkdocs_makes_with_urljoin() -> None:
     import itertools
     from urllib.parse import urljoin, urlsplit
 
-    from bufferlit.site.plugin import _page_urls
+    from bufferlit.site.sitemap import page_urls
 
     for base in ("https://example.org/testlit/", "https://example.org/", "http://h:8/a%20b/"):
         for length in range(4):
@@ -388,5 +388,5 @@ def test_page_urls_are_what_mkdocs_makes_with_urljoin() -> None:
                 url = "".join(letters)
                 canonical = urljoin(base, url)
                 expected = (canonical, urlsplit(canonical).path)
-                assert _page_urls(base, urlsplit(base).path, url) == expected, (base, url)
-    assert _page_urls("", "", "papers/x/") == (None, None)
+                assert page_urls(base, urlsplit(base).path, url) == expected, (base, url)
+    assert page_urls("", "", "papers/x/") == (None, None)
