@@ -136,8 +136,9 @@ def _cannot_write(path: Path, error: OSError) -> BufferlitError:
     return BufferlitError(f"cannot write {path}: {error.strerror or error}")
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Write via a temp file and rename: a crash leaves the old file or the new, never half."""
+def write_atomic(path: Path, text: str | Iterable[str]) -> None:
+    """Write via a temp file and rename: a crash leaves the old file or the new, never half.
+    ``text`` may come in pieces (a file too large to hold as one string)."""
     try:
         _write_atomic(path, text)
     except OSError as error:
@@ -156,13 +157,13 @@ def file_mode(path: Path) -> int:
         return 0o666 & ~mask
 
 
-def _write_atomic(path: Path, text: str) -> None:
+def _write_atomic(path: Path, text: str | Iterable[str]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     descriptor, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         os.fchmod(descriptor, file_mode(path))
         with os.fdopen(descriptor, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
+            handle.writelines([text] if isinstance(text, str) else text)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(temp, path)

@@ -148,3 +148,14 @@ def test_a_damaged_input_cache_is_computed_again_never_shown(
     full = tmp_path / "full"
     build_site(config, site_dir=full)
     assert site_files(incremental) == site_files(full)
+
+
+def test_the_input_cache_is_written_in_pieces_as_one_json_text() -> None:
+    from bufferlit.site.inputs import _json_pieces
+
+    for records in ({}, {"papers/a.yaml": {"paper": {"title": 'Ünïcode \u2028 "q"'}}, "b": []}):
+        saved = {"fingerprint": "f", "records": records, "related": {"a": ["b"]}}
+        compact = json.dumps(saved, ensure_ascii=False, separators=(",", ":"))
+        pieces = list(_json_pieces(saved, "records"))
+        assert "".join(pieces) == compact
+        assert len(pieces) == 9 + len(records)  # one piece per record, never the whole
