@@ -242,7 +242,8 @@ def lookalike_titles(
         if scores is None:
             _score_block(keys, members, first, cutoff, found)
             continue
-        block = _block_digest([keys[index] for index in members], first, cutoff)
+        earlier = sum(1 for index in members if index < first)  # members only compared with
+        block = _block_digest([keys[index] for index in members], earlier, cutoff)
         pairs = scores.recall(block, len(members))
         if pairs is None:
             pairs = _score_block(keys, members, first, cutoff, found)
@@ -252,8 +253,10 @@ def lookalike_titles(
     return found
 
 
-def _block_digest(titles: list[str], first: int, cutoff: float) -> str:
-    text = "\n".join([f"{first} {cutoff}", *titles])  # titles are normalised: no line breaks
+def _block_digest(titles: list[str], earlier: int, cutoff: float) -> str:
+    """What alone decides a block's pairs: its titles in order, how many of them come before
+    ``first`` (compared with, not as queries) and the cutoff."""
+    text = "\n".join([f"{earlier} {cutoff}", *titles])  # titles are normalised: no line breaks
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
