@@ -139,9 +139,9 @@ def _build(
 
 COLLECTION_THRESHOLDS = (100_000, 50, 100)
 """A build holds millions of long-lived objects (records, the input cache, pages); CPython's
-default thresholds (700, 10, 10) traverse them again and again: ~1.9 s of a 7.5 s edit at
-10,000 papers. These still collect reference cycles (same peak memory, 0.76 GB for a full
-build at 10,000), far less often (pages after 6.0 s). See docs/benchmarks.md."""
+default thresholds (700, 10, 10) traverse them again and again: ~1.5-1.9 s of an edit at
+10,000 papers when measured. These still collect reference cycles, far less often (full build
+peak 0.76 GB at 10,000, 0.74 GB with the defaults). See docs/benchmarks.md."""
 
 
 @contextlib.contextmanager
