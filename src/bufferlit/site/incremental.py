@@ -58,8 +58,6 @@ class PageCache:
     """src_uri -> id attributes, this build."""
     kept: Manifest = field(default_factory=dict)
     """Files this build does not write again, carried over from the site (dest -> SHA-256)."""
-    same_fingerprint: bool = False
-    """Whether the last published build had this build's fingerprint."""
 
     @classmethod
     def for_build(cls, config: MkDocsConfig, fingerprint: str) -> PageCache:
@@ -75,8 +73,7 @@ class PageCache:
         except (OSError, ValueError, AssertionError, KeyError, TypeError):
             previous, anchors = {}, {}
         manifest = read_manifest(workspace.site)
-        same = bool(previous)
-        return cls(fingerprint, previous, manifest, workspace.site, anchors, same_fingerprint=same)
+        return cls(fingerprint, previous, manifest, workspace.site, anchors)
 
     def decide(self, file: File, item: GeneratedFile) -> GeneratedFile:
         """Keep ``file`` unrendered when its key is the last build's and its output is there
@@ -98,29 +95,26 @@ class PageCache:
         it is carried over from the site as it is (and its key recorded either way)."""
         key = _key(item)
         self.keys[item.src_uri] = key
-        kept = (
-            self.previous.get(item.src_uri) == key
-            and dest_uri in self.manifest
-            and self.site is not None
-            and os.path.isfile(os.path.join(self.site, dest_uri))  # not deleted meanwhile
-        )
+        kept = self.previous.get(item.src_uri) == key and self._carry(dest_uri)
         if kept:
-            self.kept[dest_uri] = self.manifest[dest_uri]
             self._remember_anchors(item.src_uri, self.previous_anchors.get(item.src_uri, []))
         return kept
 
     def keep_static(self, dest_uri: str) -> bool:
         """Whether a theme's static file is carried over: the last build had this build's
-        fingerprint (so the same theme files) and its copy is still in the site."""
-        kept = (
-            self.same_fingerprint
-            and dest_uri in self.manifest
+        fingerprint (its keys were loaded: the same theme files) and its copy is still there."""
+        return bool(self.previous) and self._carry(dest_uri)
+
+    def _carry(self, dest_uri: str) -> bool:
+        """Carry the last build's file at ``dest_uri`` over, if it is still in the site."""
+        there = (
+            dest_uri in self.manifest
             and self.site is not None
-            and os.path.isfile(os.path.join(self.site, dest_uri))
+            and os.path.isfile(os.path.join(self.site, dest_uri))  # not deleted meanwhile
         )
-        if kept:
+        if there:
             self.kept[dest_uri] = self.manifest[dest_uri]
-        return kept
+        return there
 
     def _remember_anchors(self, src_uri: str, anchors: Iterable[str]) -> None:
         if anchors:
