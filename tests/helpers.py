@@ -10,6 +10,7 @@ import os
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -79,3 +80,16 @@ def serve_directory(directory: Path) -> Iterator[str]:
 # The catalogue the catalogue-level tests (marked `catalogue`) check: the repository's papers/,
 # or another folder, so a test can run them on a copy with one more paper.
 CATALOGUE = Path(os.environ.get("BUFFERLIT_TEST_PAPERS", REPO / "papers")).resolve()
+
+
+def catalogue_facets(data: dict[str, Any]) -> dict[str, dict[str, list[str]]]:
+    """The catalogue's data file (addresses.CATALOGUE_DATA) read back: paper id -> facet key
+    -> the values it has, the way the catalogue script decodes it (column -> set -> values)."""
+    papers: dict[str, dict[str, list[str]]] = {paper_id: {} for paper_id in data["ids"]}
+    for key, values, sets, column in zip(
+        data["keys"], data["values"], data["sets"], data["columns"], strict=True
+    ):
+        assert len(column) == len(data["ids"])
+        for paper_id, chosen in zip(data["ids"], column, strict=True):
+            papers[paper_id][key] = [values[v] for v in sets[chosen]]
+    return papers

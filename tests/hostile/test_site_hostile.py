@@ -103,8 +103,8 @@ def test_the_catalogue_script_data_is_inert_json(hostile_site):
         # Nothing in it can end the element or open a comment.
         assert "<" not in script.text and ">" not in script.text
         json.loads(script.text)
-    # The catalogue's rows and facets are a JSON file the script fetches and reads as text.
-    catalogue = (site / "catalogue/data.json").read_text(encoding="utf-8")
+    # The catalogue's rows are JSON files the script fetches and reads as text.
+    catalogue = (site / "catalogue/rows/1.json").read_text(encoding="utf-8")
     found = json.dumps(json.loads(catalogue), ensure_ascii=False)
     assert json.dumps(HOSTILE["title"], ensure_ascii=False) in found
     assert json.dumps(HOSTILE["venue"], ensure_ascii=False) in found

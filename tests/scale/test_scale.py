@@ -166,16 +166,19 @@ def test_page_weight_does_not_grow_with_the_catalogue(sites: dict[int, Path]) ->
 def test_catalogue_and_search_bytes_per_paper(sites: dict[int, Path]) -> None:
     site = sites[N]
     # The catalogue page holds its first rows only: the same size at 200 and 1,000 papers
-    # (its facet lists aside); the rest is one compact JSON, fetched by the script.
+    # (its facet lists aside); the script fetches a compact JSON of ids and facet values at
+    # once, and a page's rows when it draws them (a file the size of one page's rows).
     page = {n: (sites[n] / "catalogue" / "index.html").stat().st_size for n in (SMALL, N)}
     assert page[N] <= 1.1 * page[SMALL] + 5_000
     data = (site / "catalogue" / "data.json").stat().st_size / N
-    assert data <= 300  # 210 when written: id, title, short authors, venue, code, facets
+    assert data <= 60  # 40 when written: an id and six small numbers
+    rows = [path.stat().st_size for path in site.glob("catalogue/rows/*.json")]
+    assert len(rows) == N // 100 and max(rows) <= 100 * 300  # 18,593 bytes when written
     numbered = sorted(site.glob("catalogue/page/*/index.html"))
     assert len(numbered) == N // 100 - 1  # 100 papers a page, page 1 is the catalogue
     assert not (site / "search" / "search_index.json").exists()  # no index on every page view
     files = sum(1 for path in site.rglob("*") if path.is_file())
-    assert files <= 6 * N  # 5,123 when written: 4 files and a search fragment per paper
+    assert files <= 6 * N  # 5,149 when written: 4 files and a search fragment per paper
 
 
 @pytest.fixture(scope="module")

@@ -227,3 +227,9 @@ def visible_ids(tab: Page) -> set[str]:
 def open_catalogue(tab: Page, site_url: str, query: str = "") -> None:
     tab.goto(f"{site_url}catalogue/{query}")
     tab.wait_for_selector("[data-bl-catalogue][data-bl-ready]")
+
+
+def settled(tab: Page) -> None:
+    """Wait until the catalogue's list shows what the form asks for: it is aria-busy while
+    the rows or titles it needs are being fetched."""
+    tab.wait_for_selector(".bl-papers:not([aria-busy])", state="attached")

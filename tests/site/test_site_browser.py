@@ -18,7 +18,7 @@ from pybtex.database import parse_string
 
 from bufferlit.model import BufferType, Entry
 
-from .conftest import HOSTILE_ID, HOSTILE_TITLE, open_catalogue, visible_ids
+from .conftest import HOSTILE_ID, HOSTILE_TITLE, open_catalogue, settled, visible_ids
 
 pytestmark = pytest.mark.browser
 
@@ -140,6 +140,7 @@ def test_clicks_update_the_url_and_the_url_restores_the_state(
     page.check('fieldset[data-facet="stance"] input[value="uses"]')
     page.select_option("#bl-sort", "title")
     assert urlsplit(page.url).query == "buffer_type=hardware&stance=uses&sort=title"
+    settled(page)  # the title order waits for the titles file
     chosen = {"buffer_type": {"hardware"}, "stance": {"uses"}}
     assert visible_ids(page) == expected_ids(entries, chosen)
     titles = page.eval_on_selector_all(

@@ -16,6 +16,7 @@ import bibtexparser
 import pytest
 from click.testing import CliRunner
 from pybtex.database import parse_string
+from tests.helpers import catalogue_facets
 
 from bufferlit.errors import BuildFailed
 from bufferlit.export import CSV_COLUMNS
@@ -114,10 +115,14 @@ def test_feed_csv_and_csl_downloads_parse(site: Path) -> None:
     assert sorted(item["id"] for item in items) == IDS
 
 
-def test_feed_is_linked_from_every_page_head(site: Path) -> None:
-    for page in ("index.html", f"papers/{HOSTILE_ID}/index.html"):
+def test_feed_is_linked_from_the_home_page_head_only(site: Path) -> None:
+    feed_link = re.compile(r'<link rel="alternate" type="application/atom\+xml"[^>]*feed\.xml')
+    head = (site / "index.html").read_text(encoding="utf-8").split("</head>")[0]
+    assert feed_link.search(head)
+    # Elsewhere it would make Material fetch and parse the whole sitemap a second time.
+    for page in ("catalogue/index.html", f"papers/{HOSTILE_ID}/index.html"):
         head = (site / page).read_text(encoding="utf-8").split("</head>")[0]
-        assert re.search(r'<link rel="alternate" type="application/atom\+xml"[^>]*feed\.xml', head)
+        assert not feed_link.search(head) and 'rel="alternate"' not in head
 
 
 def test_hostile_title_is_literal_text_in_html(site: Path) -> None:
@@ -145,19 +150,34 @@ def test_catalogue_data_file_holds_every_paper_and_the_page_no_script_data(site:
     page = (site / "catalogue" / "index.html").read_text(encoding="utf-8")
     assert 'id="bl-catalogue-data"' not in page and "<script>alert(1)" not in page
     data = json.loads((site / "catalogue" / "data.json").read_text(encoding="utf-8"))
-    assert data["fields"] == ["id", "title", "authors", "venue", "code"]
-    assert sorted(paper[0] for paper in data["papers"]) == IDS
-    hostile = next(paper for paper in data["papers"] if paper[0] == HOSTILE_ID)
-    assert hostile[1] == HOSTILE_TITLE  # JSON, read by the script as text
-    fields = len(data["fields"])
-    # Each paper's facet values are indexes into that facet's list of values and names.
+    assert sorted(data["ids"]) == IDS
+    # Each paper's facet values: a column per facet of indexes into that facet's distinct
+    # sets, each set indexes into the facet's values (and names).
     for position in range(len(data["keys"])):
-        assert len(data["names"][position]) == len(data["values"][position])
-        for paper in data["papers"]:
-            assert all(0 <= v < len(data["values"][position]) for v in paper[fields + position])
-    reflexion = next(paper for paper in data["papers"] if paper[0] == "shinn2023reflexion")
+        values, sets = data["values"][position], data["sets"][position]
+        assert len(data["names"][position]) == len(values)
+        assert all(0 <= v < len(values) for chosen in sets for v in chosen)
+        assert len(set(map(tuple, sets))) == len(sets)  # each distinct set once
+        assert sorted(set(data["columns"][position])) == list(range(len(sets)))
+    facets = catalogue_facets(data)
+    assert facets["shinn2023reflexion"]["year"] == ["2023"]
+    assert facets["shinn2023reflexion"]["code"] == ["yes"]
+    assert facets["rolnick2019replay"]["buffer_type"] == ["replay"]
+    assert HOSTILE_TITLE not in json.dumps(data, ensure_ascii=False)  # rows are elsewhere
+
+
+def test_catalogue_rows_files_hold_each_page_in_list_order(site: Path) -> None:
+    data = json.loads((site / "catalogue" / "data.json").read_text(encoding="utf-8"))
+    rows = json.loads((site / "catalogue" / "rows" / "1.json").read_text(encoding="utf-8"))
+    assert [row[0] for row in rows] == data["ids"]  # 40 papers: one page of 100 rows
+    assert not (site / "catalogue" / "rows" / "2.json").exists()
+    hostile = next(row for row in rows if row[0] == HOSTILE_ID)
+    assert hostile[1] == HOSTILE_TITLE  # JSON, read by the script as text
+    reflexion = next(row for row in rows if row[0] == "shinn2023reflexion")
     assert reflexion[4] == "https://github.com/noahshinn/reflexion"
-    assert all(paper[4] == "" or paper[4].startswith("https://") for paper in data["papers"])
+    assert all(row[4] == "" or row[4].startswith("https://") for row in rows)
+    titles = json.loads((site / "catalogue" / "titles.json").read_text(encoding="utf-8"))
+    assert titles == [[row[0], row[1]] for row in rows]
 
 
 def test_catalogue_citations_and_authors_are_files_not_page_text(site: Path) -> None:
@@ -372,6 +392,46 @@ def test_the_sitemap_is_mkdocs_own_byte_for_byte(
     papers = len(list((config.parent / "papers").glob("*.yaml")))
     assert sitemap.count(b"/papers/") == papers > 0  # every paper page is listed
     assert gzip.decompress((ours / "sitemap.xml.gz").read_bytes()) == sitemap
+
+
+def test_past_the_protocol_limit_the_sitemap_is_an_index_of_numbered_sitemaps(
+    make_project: Callable[..., Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A sitemap holds at most 50,000 URLs: past that, sitemap.xml names numbered sitemaps
+    that list every page once, in order (the limit is lowered here to reach it)."""
+    from bufferlit.site import sitemap as sitemap_module
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")
+    config = make_project()
+    whole = build_site(config, site_dir=tmp_path / "whole").site_dir
+    one = ET.parse(whole / "sitemap.xml").getroot()
+    locs = [loc.text for loc in one.iter(f"{SITEMAP_NS}loc")]
+    assert one.tag == f"{SITEMAP_NS}urlset" and len(locs) > 20
+
+    monkeypatch.setattr(sitemap_module, "URLS_PER_SITEMAP", 20)
+    split = build_site(config, site_dir=tmp_path / "split").site_dir
+    index = ET.parse(split / "sitemap.xml").getroot()
+    assert index.tag == f"{SITEMAP_NS}sitemapindex"
+    named = [loc.text or "" for loc in index.iter(f"{SITEMAP_NS}loc")]
+    count = -(-len(locs) // 20)
+    assert named == [f"https://example.org/testlit/sitemap-{n}.xml" for n in range(1, count + 1)]
+    listed = []
+    for name in named:
+        part = ET.parse(split / name.rsplit("/", 1)[1]).getroot()
+        assert part.tag == f"{SITEMAP_NS}urlset" and len(part) <= 20
+        listed += [loc.text for loc in part.iter(f"{SITEMAP_NS}loc")]
+    assert listed == locs
+    assert {(split / f"sitemap-{n}.xml").stat().st_mode & 0o777 for n in (1, count)} == {
+        (split / "sitemap.xml").stat().st_mode & 0o777
+    }
+    # Back under the limit, the next build removes the numbered sitemaps it wrote.
+    monkeypatch.setattr(sitemap_module, "URLS_PER_SITEMAP", 50_000)
+    build_site(config, site_dir=split)
+    assert (split / "sitemap.xml").read_bytes() == (whole / "sitemap.xml").read_bytes()
+    assert not list(split.glob("sitemap-*.xml"))
+
+
+SITEMAP_NS = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 
 
 def test_page_urls_are_what_mkdocs_makes_with_urljoin() -> None:

@@ -8,6 +8,7 @@ papers take five pages. Expected sets come from the records through the tagger.
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,7 +20,15 @@ from tests.helpers import serve_directory
 
 from bufferlit.model import Entry
 
-from .conftest import HOSTILE_ID, REPO, SMALL_CATALOGUE, open_catalogue, visible_ids, write_records
+from .conftest import (
+    HOSTILE_ID,
+    REPO,
+    SMALL_CATALOGUE,
+    open_catalogue,
+    settled,
+    visible_ids,
+    write_records,
+)
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -116,7 +125,10 @@ def test_script_draws_the_rest_from_the_data_and_show_more_adds_a_page(
     more = page.locator("[data-bl-more]")
     assert more.text_content() == f"Show {ROWS} more ({ROWS} of {len(order)} shown)"
     for shown in range(2 * ROWS, len(order) + ROWS, ROWS):
-        more.click()
+        page_number = shown // ROWS
+        with page.expect_response(f"**/catalogue/rows/{page_number}.json"):
+            more.click()  # the rows of the next page come from its rows file
+        settled(page)
         assert row_ids(page) == order[: min(shown, len(order))]
     assert not page.is_visible("[data-bl-more]")
 
@@ -137,6 +149,7 @@ def test_a_filtered_view_beyond_the_first_rows_matches_the_records_and_the_serve
     late = next(pid for pid in wanted if pid not in year_order(entries)[:ROWS])
     if late not in row_ids(page):
         page.click("[data-bl-more]")
+        settled(page)
     drawn = row_shape(page, late)
     position = year_order(entries).index(late)
     number = position // ROWS + 1
@@ -145,6 +158,31 @@ def test_a_filtered_view_beyond_the_first_rows_matches_the_records_and_the_serve
     # The paper link is relative to each page: compare where it points.
     assert [row[:2] + row[3:] for row in drawn] == [row[:2] + row[3:] for row in served]
     assert drawn[1][2].endswith(f"papers/{late}/") and served[1][2].endswith(f"papers/{late}/")
+
+
+def test_a_rows_file_from_another_build_never_gives_a_row_another_papers_text(
+    page: Page, paged_site: Path, entries: list[Entry], tmp_path: Path
+) -> None:
+    """The rows files are fetched later than the data: after a new build is published in
+    between, a row whose paper is not where the data has it shows its id, not another's
+    title (two rows swapped here, as if the order had changed)."""
+    site = tmp_path / "site"
+    shutil.copytree(paged_site, site)
+    rows_file = site / "catalogue" / "rows" / "2.json"
+    rows = json.loads(rows_file.read_text(encoding="utf-8"))
+    rows[0], rows[1] = rows[1], rows[0]
+    rows_file.write_text(json.dumps(rows), encoding="utf-8")
+    order = year_order(entries)
+    with serve_directory(site) as base_url:
+        open_catalogue(page, base_url + "/")
+        page.click("[data-bl-more]")
+        settled(page)
+        assert row_ids(page) == order[: 2 * ROWS]
+        for paper_id in order[ROWS : ROWS + 2]:
+            title = row_shape(page, paper_id)[1]
+            assert title[3] == paper_id and title[2].endswith(f"papers/{paper_id}/")
+        untouched = order[ROWS + 2]
+        assert row_shape(page, untouched)[1][3] == _entry(entries, untouched).paper.title
 
 
 def _entry(entries: list[Entry], paper_id: str) -> Entry:

@@ -10,6 +10,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from tests.helpers import catalogue_facets
 
 from .conftest import HOSTILE_ID, REPO
 
@@ -49,19 +50,15 @@ class Catalogue:
         page = (site / "catalogue" / "index.html").read_text(encoding="utf-8")
         # The facet index the catalogue script filters with (fetched by the page).
         data = json.loads((site / "catalogue" / "data.json").read_text(encoding="utf-8"))
-        fields = len(data["fields"])
-        assert data["fields"][0] == "id" and len(data["papers"]) > 0
+        assert len(data["ids"]) > 0
         self.members: dict[tuple[str, str], set[str]] = {}
         self.primary: dict[str, set[str]] = {}
-        for row in data["papers"]:
-            paper_id = row[0]
-            for key, values, indexes in zip(
-                data["keys"], data["values"], row[fields:], strict=True
-            ):
-                for index in indexes:
-                    self.members.setdefault((key, values[index]), set()).add(paper_id)
+        for paper_id, facets in catalogue_facets(data).items():
+            for key, values in facets.items():
+                for value in values:
+                    self.members.setdefault((key, value), set()).add(paper_id)
                 if key == "buffer_type":
-                    self.primary.setdefault(values[indexes[0]], set()).add(paper_id)
+                    self.primary.setdefault(values[0], set()).add(paper_id)
         self.values = dict(zip(data["keys"], data["values"], strict=True))
         self.counts = {
             (key, html.unescape(value)): int(count)

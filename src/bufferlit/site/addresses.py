@@ -29,10 +29,14 @@ DOWNLOADS = "downloads/index.md"
 SEARCH = "search/index.md"
 
 CATALOGUE_DATA = f"{CATALOGUE_FOLDER}/data.json"
+"""What the catalogue script filters and counts with: every paper's id and facet values."""
+CATALOGUE_TITLES = f"{CATALOGUE_FOLDER}/titles.json"
 CATALOGUE_CITATIONS = f"{CATALOGUE_FOLDER}/citations.json"
 CATALOGUE_AUTHORS = f"{CATALOGUE_FOLDER}/authors.json"
 CATALOGUE_PAGES = f"{CATALOGUE_FOLDER}/page/"
 """Where the catalogue's numbered pages (2 and on) live."""
+CATALOGUE_ROWS = f"{CATALOGUE_FOLDER}/rows/"
+"""Where the rows' data of each catalogue page lives, for the script (``rows/N.json``)."""
 
 ALL_BIBTEX = "papers.bib"
 ALL_RIS = "papers.ris"
@@ -45,6 +49,8 @@ SEARCH_BUNDLE = "pagefind"
 PAPER_ID_PLACEHOLDER = "__id__"
 """Stands for a paper id in a paper page's address handed to the scripts (bufferlit.js
 replaces it; the same spelling is there)."""
+PAGE_NUMBER_PLACEHOLDER = "__page__"
+"""Stands for a catalogue page's number in the rows' address (bufferlit.js replaces it)."""
 
 
 def paper_page(paper_id: str) -> str:
@@ -73,6 +79,11 @@ def domain_page(slug: str) -> str:
 def catalogue_page(number: int) -> str:
     """The catalogue's page ``number`` (1 is the catalogue itself)."""
     return CATALOGUE if number == 1 else f"{CATALOGUE_PAGES}{number}/index.md"
+
+
+def catalogue_rows(number: int | str) -> str:
+    """The data of catalogue page ``number``'s rows (what the script draws a row from)."""
+    return f"{CATALOGUE_ROWS}{number}.json"
 
 
 def reached_by_links_only(src_uri: str) -> bool:
@@ -104,6 +115,8 @@ class SitePages:
     downloads: str = DOWNLOADS
     search: str = SEARCH
     catalogue_data: str = CATALOGUE_DATA
+    catalogue_titles: str = CATALOGUE_TITLES
+    catalogue_rows_pattern: str = catalogue_rows(PAGE_NUMBER_PLACEHOLDER)
     catalogue_citations: str = CATALOGUE_CITATIONS
     catalogue_authors: str = CATALOGUE_AUTHORS
     paper_pattern: str = paper_page(PAPER_ID_PLACEHOLDER)
@@ -125,7 +138,7 @@ def theme_urls(url_of: Callable[[str], str]) -> dict[str, str]:
     return {
         "search": url_of(SEARCH),
         "search_bundle": SITE_PAGES.search_bundle,
-        "catalogue_data": CATALOGUE_DATA,
+        "catalogue_titles": CATALOGUE_TITLES,
         "paper_pattern": url_of(SITE_PAGES.paper_pattern),
         "feed": FEED,
     }

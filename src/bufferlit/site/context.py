@@ -347,40 +347,50 @@ def http_url(url: str) -> str:
 
 
 CATALOGUE_ROW_FIELDS = ("id", "title", "authors", "venue", "code")
-"""What each paper of the catalogue's data (addresses.CATALOGUE_DATA) starts with; the
-indexes of its facet values follow."""
+"""What each row of a catalogue page's data (addresses.catalogue_rows) holds."""
 
 
 def catalogue_data(papers: Sequence[PaperView], facet_list: Sequence[Facet]) -> dict[str, object]:
-    """What the catalogue script needs to filter, count, sort and draw rows, in list order.
+    """What the catalogue script filters, counts and sorts with, in list order: every paper's
+    id and its values of each facet, and nothing a row only shows.
 
-    Compact on purpose (it is fetched by the catalogue page): each facet's values and display
-    names once, then per paper what a list row shows (CATALOGUE_ROW_FIELDS) and, for each
-    facet, the indexes of its values in that facet's list. Full author lists and citations are
-    separate files the script fetches only when they are needed.
+    Compact on purpose: the catalogue page fetches it at once, and at 100,000 papers the rows
+    themselves would make it 21 MB. Each facet's values and display names come once; each
+    distinct set of values a paper has for a facet once (``sets``); then per facet a column
+    with each paper's set, as an index into that facet's sets. A row's own text is fetched
+    with its page's rows (catalogue_rows), titles and authors for the text filter only.
     """
     index = {facet.key: {v.value: i for i, v in enumerate(facet.values)} for facet in facet_list}
-    rows = []
+    sets: list[dict[tuple[int, ...], int]] = [{} for _ in facet_list]
+    columns: list[list[int]] = [[] for _ in facet_list]
     for paper in papers:
         values = paper.facet_values()
-        code = http_url(paper.code[0]) if paper.code else ""
-        rows.append(
-            [
-                paper.id,
-                paper.title,
-                paper.authors_short,
-                paper.venue,
-                code,
-                *([index[f.key][value] for value in values[f.key]] for f in facet_list),
-            ]
-        )
+        for k, facet in enumerate(facet_list):
+            chosen = tuple(index[facet.key][value] for value in values[facet.key])
+            columns[k].append(sets[k].setdefault(chosen, len(sets[k])))
     return {
-        "fields": list(CATALOGUE_ROW_FIELDS),
         "keys": [facet.key for facet in facet_list],
         "values": [[value.value for value in facet.values] for facet in facet_list],
         "names": [[value.name for value in facet.values] for facet in facet_list],
-        "papers": rows,
+        "ids": [paper.id for paper in papers],
+        "sets": [[list(chosen) for chosen in facet_sets] for facet_sets in sets],
+        "columns": columns,
     }
+
+
+def catalogue_rows(papers: Sequence[PaperView]) -> list[list[str]]:
+    """What the catalogue script draws these papers' rows from (CATALOGUE_ROW_FIELDS); the
+    year, buffer types and stance come from the catalogue's data."""
+    return [
+        [
+            paper.id,
+            paper.title,
+            paper.authors_short,
+            paper.venue,
+            http_url(paper.code[0]) if paper.code else "",
+        ]
+        for paper in papers
+    ]
 
 
 def author_text(paper: PaperView) -> str:

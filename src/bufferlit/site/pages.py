@@ -235,8 +235,9 @@ def home_page(parts: SiteParts) -> GeneratedFile:
 
 def catalogue_pages(parts: SiteParts) -> list[GeneratedFile]:
     """The catalogue's first page (with the facets), numbered pages reaching every paper
-    without JavaScript, and the data the catalogue script fetches: the rows' data at once,
-    the rest only when needed (a download, the text filter)."""
+    without JavaScript, and what the catalogue script fetches: the facet data at once, each
+    page's rows when it draws them, the rest only when needed (a download, the text filter,
+    sorting by title)."""
     ordered = parts.ordered
     facets = context.facets(ordered, context.facet_namers(parts.domain_names))
     rows = max(1, parts.options.catalogue_rows)
@@ -244,13 +245,14 @@ def catalogue_pages(parts: SiteParts) -> list[GeneratedFile]:
     files = []
     for number in range(1, page_count + 1):
         first = (number - 1) * rows
+        papers = ordered[first : first + rows]
         files.append(
             parts.page(
                 addresses.catalogue_page(number),
                 "catalogue.html" if number == 1 else "catalogue_page.html",
                 "Catalogue" if number == 1 else f"Catalogue, page {number} of {page_count}",
                 FULL_WIDTH,
-                papers=ordered[first : first + rows],
+                papers=papers,
                 first=first + 1,
                 facets=facets,
                 rows=rows,
@@ -259,11 +261,16 @@ def catalogue_pages(parts: SiteParts) -> list[GeneratedFile]:
                 page_count=page_count,
             )
         )
+        files.append(
+            GeneratedFile(addresses.catalogue_rows(number), _json(context.catalogue_rows(papers)))
+        )
+    titles = [[view.id, view.title] for view in ordered]
     citations = {view.id: [view.bibtex, view.ris] for view in ordered}
     authors = {view.id: context.author_text(view) for view in ordered}
     return [
         *files,
         GeneratedFile(addresses.CATALOGUE_DATA, _json(context.catalogue_data(ordered, facets))),
+        GeneratedFile(addresses.CATALOGUE_TITLES, _json(titles)),
         GeneratedFile(addresses.CATALOGUE_CITATIONS, _json(citations)),
         GeneratedFile(addresses.CATALOGUE_AUTHORS, _json(authors)),
     ]

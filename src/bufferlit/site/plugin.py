@@ -26,6 +26,7 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
+from mkdocs.utils import write_file
 
 from bufferlit.model import Entry
 from bufferlit.site import addresses
@@ -35,7 +36,7 @@ from bufferlit.site.output import Protected, Workspace, check_site_dir, write_ma
 from bufferlit.site.pages import GeneratedFile, PageData, SiteOptions, generate_site
 from bufferlit.site.render import PACKAGE_TEMPLATES
 from bufferlit.site.search import SearchPage, page_url, search_page
-from bufferlit.site.sitemap import sitemap_urls
+from bufferlit.site.sitemap import Sitemap, make_sitemap
 
 log = logging.getLogger("mkdocs.plugins.bufferlit")
 
@@ -113,6 +114,8 @@ class BufferlitPlugin(BasePlugin[BufferlitConfig]):  # type: ignore[no-untyped-c
         """The records and taggings this build read (see inputs.py)."""
         self.unrendered: dict[str, File] = {}
         """src_uri -> a generated page kept unrendered, with no MkDocs Page (add_generated)."""
+        self.sitemap = Sitemap()
+        """What sitemap.xml prints and the numbered sitemaps beside it; set every build."""
         self.search_pages: Callable[[], list[SearchPage]] = list
         """Each paper as the search index is made from it (see search.py), made only after the
         pages are published (~0.6 s at 10,000 papers); set again every build."""
@@ -195,7 +198,8 @@ class BufferlitPlugin(BasePlugin[BufferlitConfig]):  # type: ignore[no-untyped-c
         """The theme override's links (header search, feed) from the site's address scheme."""
         url_of = addresses.Addresses(config.use_directory_urls, "").url
         env.globals["bufferlit_urls"] = addresses.theme_urls(url_of)
-        env.globals["bufferlit_sitemap_urls"] = sitemap_urls(files, self.unrendered, config)
+        self.sitemap = make_sitemap(files, self.unrendered, config)
+        env.globals["bufferlit_sitemap"] = self.sitemap
         return env
 
     def on_post_page(self, output: str, /, *, page: Page, config: MkDocsConfig) -> str | None:
@@ -298,7 +302,10 @@ class BufferlitPlugin(BasePlugin[BufferlitConfig]):  # type: ignore[no-untyped-c
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         """After a plain mkdocs build, record its files as bufferlit's, so that a later
-        build knows them (bufferlit build writes the manifest itself when it publishes)."""
+        build knows them (bufferlit build writes the manifest itself when it publishes).
+        First the numbered sitemaps that sitemap.xml names, past 50,000 pages."""
+        for name, text in self.sitemap.parts:
+            write_file(text.encode("utf-8"), str(Path(config.site_dir) / name))
         if Workspace.of_staging(Path(config.site_dir)) is None:
             write_manifest(Path(config.site_dir))
 

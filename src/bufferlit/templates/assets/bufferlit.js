@@ -134,12 +134,12 @@
 
   /* The catalogue. The page carries its first rows (server-rendered, in year order) and links
      to numbered pages for readers without a script. The script fetches a compact JSON (each
-     facet's values once, then per paper what a row shows and the indexes of its values),
-     filters and counts over plain arrays, and draws only the rows on screen: the first matches,
-     then more on "Show more". */
+     facet's values once, then per paper its id and the indexes of its values), filters and
+     counts over plain arrays, and draws only the rows on screen: the first matches, then more
+     on "Show more". A row's text comes from its page's rows file, fetched when a row of that
+     page is first drawn; the titles file only for the text filter or the title order. */
   function Catalogue(page, data) {
     var self = this;
-    var fields = data.fields.length;
     this.page = page;
     this.form = page.querySelector("[data-bl-filters]");
     this.list = page.querySelector(".bl-papers");
@@ -151,29 +151,33 @@
     this.suggestNode = page.querySelector("[data-bl-suggest]");
     this.paperUrl = page.getAttribute("data-bl-paper-url");
     this.pageSize = Math.max(1, Number(page.getAttribute("data-bl-rows")) || 100);
-    this.papers = data.papers;
-    this.ids = data.papers.map(function (paper) { return paper[0]; });
+    this.ids = data.ids;
     this.count = this.ids.length;
     this.keys = data.keys;
     this.values = data.values;
     this.names = data.names;
-    this.titles = data.papers.map(function (paper) { return paper[1]; });
-    this.haystacks = this.titles.map(fold);
-    this.authors = null;  // fetched on first use of the text filter
-    // fv[k][i]: indexes of paper i's values of facet k.
-    this.fv = this.keys.map(function (key, k) {
-      return data.papers.map(function (paper) { return paper[fields + k]; });
+    // fv[k][i]: indexes of paper i's values of facet k (one array per distinct set).
+    this.fv = data.columns.map(function (column, k) {
+      var sets = data.sets[k];
+      return column.map(function (set) { return sets[set]; });
     });
+    this.titles = null;     // the text filter and the title order fetch them (loadTitles)
+    this.haystacks = null;  // folded titles
+    this.authors = null;    // folded titles and authors, fetched on first use of the text filter
     this.typeFacet = this.keys.indexOf("buffer_type");
     this.stanceFacet = this.keys.indexOf("stance");
     this.yearFacet = this.keys.indexOf("year");
-    // Row elements by paper index: the server's rows now, the others made when first shown.
-    var position = {};
-    this.ids.forEach(function (id, i) { position[id] = i; });
+    // What a row shows, by paper index, from the rows files (one per page of pageSize papers).
+    this.rowsUrl = page.getAttribute("data-bl-rows-url");
+    this.rows = new Array(this.count);
+    this.rowFiles = {};  // page number -> promise of its rows
+    this.drawn = 0;      // the latest display(): an older one that resolves late draws nothing
+    this.pending = 0;    // fetches the list waits for (aria-busy while there are any)
+    // Row elements by paper index: the server's rows now (the first page, in list order), the
+    // others made when first shown.
     this.rowNodes = new Array(this.count);
-    Array.from(this.list.children).forEach(function (row) {
-      var i = position[row.getAttribute("data-paper-id")];
-      if (i !== undefined) self.rowNodes[i] = row;
+    Array.from(this.list.children).forEach(function (row, i) {
+      if (self.ids[i] === row.getAttribute("data-paper-id")) self.rowNodes[i] = row;
     });
     // Per facet: the checkbox, its list item and its count node, by value index.
     this.facets = this.keys.map(function (key, k) {
@@ -208,7 +212,8 @@
   /* A list row, the same markup as the server's (pages/macros.html paper_row); record text
      goes in through textContent and attributes only. */
   Catalogue.prototype.makeRow = function (i) {
-    var paper = this.papers[i], fields = 5;
+    // Its rows file missing (a failed fetch): the row still links the paper, by its id.
+    var paper = this.rows[i] || [this.ids[i], this.ids[i], "", "", ""];
     var row = element("li", "bl-paper");
     row.setAttribute("data-paper-id", paper[0]);
     var title = element("a", "bl-paper__title", paper[1]);
@@ -222,11 +227,11 @@
     var tags = element("div", "bl-paper__tags");
     var badges = element("span", "bl-badges");
     var values = this.values[this.typeFacet], names = this.names[this.typeFacet];
-    (paper[fields + this.typeFacet] || []).forEach(function (v) {
+    (this.fv[this.typeFacet][i] || []).forEach(function (v) {
       badges.appendChild(element("span", "bl-badge bl-badge--" + values[v], names[v]));
     });
     tags.appendChild(badges);
-    var stance = paper[fields + this.stanceFacet] || [];
+    var stance = this.fv[this.stanceFacet][i] || [];
     if (stance.length) {
       var value = this.values[this.stanceFacet][stance[0]];
       tags.appendChild(document.createTextNode(" "));
@@ -246,7 +251,7 @@
 
   Catalogue.prototype.valueOf = function (k, i) {
     var names = this.names[k];
-    return (this.papers[i][5 + k] || []).map(function (v) { return names[v]; });
+    return (this.fv[k][i] || []).map(function (v) { return names[v]; });
   };
 
   Catalogue.prototype.state = function () {
@@ -262,11 +267,31 @@
     return { chosen: chosen, terms: terms, q: this.query.value.trim(), sort: this.sort.value };
   };
 
+  /* The titles file: [id, title] pairs, matched to the data by id (a file from another build
+     leaves a paper it lacks without a title rather than giving it another's). */
+  Catalogue.prototype.loadTitles = function () {
+    var self = this;
+    if (!this.titlesPromise) {
+      this.titlesPromise = fetchJson(this.page.getAttribute("data-bl-titles")).then(
+        function (pairs) {
+          var byId = new Map(pairs);
+          self.titles = self.ids.map(function (id) { return byId.get(id) || ""; });
+          self.haystacks = self.titles.map(fold);
+        },
+        function (error) { self.titlesPromise = null; throw error; }
+      );
+    }
+    return this.titlesPromise;
+  };
+
   Catalogue.prototype.loadAuthors = function () {
     var self = this;
     if (!this.authorsPromise) {
-      this.authorsPromise = fetchJson(this.page.getAttribute("data-bl-authors")).then(
-        function (byId) {
+      this.authorsPromise = Promise.all([
+        this.loadTitles(), fetchJson(this.page.getAttribute("data-bl-authors"))
+      ]).then(
+        function (loaded) {
+          var byId = loaded[1];
           self.authors = self.ids.map(function (id, i) {
             return self.haystacks[i] + " " + fold(byId[id] || "");
           });
@@ -275,6 +300,23 @@
       );
     }
     return this.authorsPromise;
+  };
+
+  /* The rows of catalogue page `number` (pageSize papers from (number - 1) * pageSize). */
+  Catalogue.prototype.loadRows = function (number) {
+    var self = this;
+    if (!this.rowFiles[number]) {
+      var first = (number - 1) * this.pageSize;
+      this.rowFiles[number] = fetchJson(this.rowsUrl.replace("__page__", String(number))).then(
+        function (rows) {
+          rows.forEach(function (row, j) {
+            if (self.ids[first + j] === row[0]) self.rows[first + j] = row;
+          });
+        },
+        function () { delete self.rowFiles[number]; }
+      );
+    }
+    return this.rowFiles[number];
   };
 
   /* A paper passes when it has one of the chosen values of every facet (OR within a facet,
@@ -319,9 +361,16 @@
     return { visible: visible, counts: counts, shown: shown };
   };
 
+  /* Counts and the status answer at once; the rows once their text is here (the returned
+     promise). */
   Catalogue.prototype.update = function () {
     var self = this;
     var state = this.state();
+    if ((state.terms.length || state.sort === "title") && !this.haystacks) {
+      this.writeUrl(state);  // the address follows the form at once, the list when it can
+      return this.busy(this.loadTitles().then(function () { return self.update(); },
+        function () {}));
+    }
     if (state.terms.length && !this.authors) {
       // Titles answer now; the authors file refines the list when it arrives.
       this.loadAuthors().then(function () { self.update(); });
@@ -330,7 +379,7 @@
     this.visible = result.visible;
     this.shownCount = result.shown;
     this.reorder(state.sort);
-    this.display();
+    var drawn = this.display();
     this.facets.forEach(function (facet, k) { self.recount(facet, result.counts[k]); });
 
     var count = String(result.shown);
@@ -338,7 +387,7 @@
     this.selectedNodes.forEach(function (node) { node.textContent = count; });
     if (this.emptyNode) this.emptyNode.hidden = result.shown > 0;
     if (this.suggestNode) {
-      var closest = result.shown ? -1 : closestTitle(this.haystacks, state.q);
+      var closest = result.shown || !this.haystacks ? -1 : closestTitle(this.haystacks, state.q);
       this.suggestNode.hidden = closest < 0;
       if (closest >= 0) {
         var link = this.suggestNode.querySelector("a");
@@ -347,27 +396,52 @@
       }
     }
     this.writeUrl(state);
+    return drawn;
   };
 
-  /* Draw the first `limit` matching rows in display order (only those are in the list). */
+  /* Draw the first `limit` matching rows in display order (only those are in the list), once
+     the rows files they need are here. */
   Catalogue.prototype.display = function () {
-    var visible = this.visible, fragment = document.createDocumentFragment();
-    var left = Math.min(this.limit, this.shownCount);
+    var self = this, visible = this.visible, picked = [], pages = {};
+    var left = Math.min(this.limit, this.shownCount), drawn = ++this.drawn;
     for (var p = 0; p < this.count && left > 0; p++) {
       var i = this.order ? this.order[p] : p;
       if (!visible[i]) continue;
       left--;
-      if (!this.rowNodes[i]) this.rowNodes[i] = this.makeRow(i);
-      this.rowNodes[i].hidden = false;
-      fragment.appendChild(this.rowNodes[i]);
+      picked.push(i);
+      if (!this.rowNodes[i] && !this.rows[i]) pages[Math.floor(i / this.pageSize) + 1] = true;
     }
-    this.list.replaceChildren(fragment);
-    var shown = Math.min(this.limit, this.shownCount), rest = this.shownCount - shown;
-    if (this.moreRow) {
-      this.moreRow.hidden = rest <= 0;
-      this.moreButton.textContent = "Show " + Math.min(rest, this.pageSize) + " more (" +
-        shown + " of " + this.shownCount + " shown)";
-    }
+    var loads = Object.keys(pages).map(function (number) { return self.loadRows(number); });
+    var ready = Promise.all(loads).then(function () {
+      if (drawn !== self.drawn) return;
+      var fragment = document.createDocumentFragment();
+      picked.forEach(function (i) {
+        if (!self.rowNodes[i]) self.rowNodes[i] = self.makeRow(i);
+        self.rowNodes[i].hidden = false;
+        fragment.appendChild(self.rowNodes[i]);
+      });
+      self.list.replaceChildren(fragment);
+      var shown = picked.length, rest = self.shownCount - shown;
+      if (self.moreRow) {
+        self.moreRow.hidden = rest <= 0;
+        self.moreButton.textContent = "Show " + Math.min(rest, self.pageSize) + " more (" +
+          shown + " of " + self.shownCount + " shown)";
+      }
+    });
+    return loads.length ? this.busy(ready) : ready;
+  };
+
+  /* The list is marked aria-busy while what it will show is being fetched. */
+  Catalogue.prototype.busy = function (promise) {
+    var self = this;
+    this.pending += 1;
+    this.list.setAttribute("aria-busy", "true");
+    var done = function () {
+      self.pending -= 1;
+      if (!self.pending) self.list.removeAttribute("aria-busy");
+    };
+    promise.then(done, done);
+    return promise;
   };
 
   Catalogue.prototype.reorder = function (sort) {
@@ -461,7 +535,7 @@
 
   Catalogue.prototype.start = function () {
     var self = this;
-    var update = function () { self.limit = self.pageSize; self.update(); };
+    var update = function () { self.limit = self.pageSize; return self.update(); };
     this.form.addEventListener("change", update);
     this.form.addEventListener("submit", function (event) { event.preventDefault(); });
     this.form.addEventListener("reset", function () { window.setTimeout(update, 0); });
@@ -504,7 +578,7 @@
     });
     // A text filter in the address: wait for the authors so the first list is the right one.
     var ready = this.query.value.trim() ? this.loadAuthors() : Promise.resolve();
-    return ready.then(update, update);
+    return ready.then(update);
   };
 
   function fetchJson(url) {
@@ -588,14 +662,14 @@
     return pagefinds[bundle];
   }
 
-  var catalogueTitles = {};  // data URL -> promise of {ids, haystacks, titles}
+  var catalogueTitles = {};  // titles URL -> promise of {ids, haystacks, titles}
 
-  function loadTitles(url) {
+  function loadTitleList(url) {
     if (!catalogueTitles[url]) {
-      catalogueTitles[url] = fetchJson(url).then(function (data) {
-        var titles = data.papers.map(function (paper) { return paper[1]; });
+      catalogueTitles[url] = fetchJson(url).then(function (pairs) {
+        var titles = pairs.map(function (pair) { return pair[1]; });
         return {
-          ids: data.papers.map(function (paper) { return paper[0]; }),
+          ids: pairs.map(function (pair) { return pair[0]; }),
           titles: titles,
           haystacks: titles.map(fold)
         };
@@ -628,7 +702,7 @@
     this.all = this.panel.querySelector(".bl-search-panel__all a");
     // Absolute now: with instant navigation the header may outlive the page it came with.
     this.bundle = new URL(form.getAttribute("data-bl-bundle"), here).href;
-    this.dataUrl = new URL(form.getAttribute("data-bl-data"), here).href;
+    this.titlesUrl = new URL(form.getAttribute("data-bl-titles"), here).href;
     this.paperUrl = new URL(form.getAttribute("data-bl-paper-url"), here).href;
     this.searchUrl = new URL(form.getAttribute("action"), here).href;
     this.serial = 0;
@@ -713,7 +787,7 @@
     this.form.setAttribute("data-bl-results", String(count));
     // Pagefind finds nothing for a mistyped word, or something loose: offer the closest title.
     var first = pages.length ? pages[0].url : "";
-    loadTitles(this.dataUrl).then(function (catalogue) {
+    loadTitleList(this.titlesUrl).then(function (catalogue) {
       var closest = closestTitle(catalogue.haystacks, query);
       if (closest < 0 || self.input.value.trim() !== query) return;
       var link = self.suggest.querySelector("a");
