@@ -178,6 +178,10 @@ def test_catalogue_rows_files_hold_each_page_in_list_order(site: Path) -> None:
     assert all(row[4] == "" or row[4].startswith("https://") for row in rows)
     titles = json.loads((site / "catalogue" / "titles.json").read_text(encoding="utf-8"))
     assert titles == [[row[0], row[1]] for row in rows]
+    # The title words, as the scripts split a folded title: once each, sorted.
+    words = json.loads((site / "catalogue" / "title-words.json").read_text(encoding="utf-8"))
+    assert words == sorted(set(words)) and all(re.fullmatch("[a-z0-9]+", w) for w in words)
+    assert {"script", "alert", "1", "bold", "7", "javascript", "quoted", "reflexion"} <= set(words)
 
 
 def test_catalogue_citations_and_authors_are_files_not_page_text(site: Path) -> None:

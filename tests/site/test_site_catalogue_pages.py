@@ -253,3 +253,26 @@ def test_a_mistyped_header_search_offers_the_closest_title(
     page.press(".bl-header-search__input", "Enter")
     page.wait_for_selector(f".bl-search-panel__results a[href$='/papers/{REFLEXION}/']")
     assert not page.is_visible(".bl-search-panel__suggest")
+
+
+def test_the_header_search_fetches_every_title_only_for_a_possible_typo(
+    page: Page, paged_url: str
+) -> None:
+    """Every title is 10 MB at 100,000 papers: a search whose words are all title words
+    fetches only the list of title words (there is nothing to correct)."""
+    fetched: list[str] = []
+    page.on("request", lambda request: fetched.append(urlsplit(request.url).path))
+    page.goto(paged_url)
+    page.fill(".bl-header-search__input", "Reflexion language agents")
+    page.press(".bl-header-search__input", "Enter")
+    page.wait_for_selector(f".bl-search-panel__results a[href$='/papers/{REFLEXION}/']")
+    page.wait_for_function(
+        "() => performance.getEntriesByType('resource').some("
+        "e => e.name.endsWith('/catalogue/title-words.json'))"
+    )
+    page.wait_for_load_state("networkidle")
+    assert not any(path.endswith("/catalogue/titles.json") for path in fetched)
+    page.fill(".bl-header-search__input", "reflxion")
+    with page.expect_response("**/catalogue/titles.json"):
+        page.press(".bl-header-search__input", "Enter")
+    page.locator(".bl-search-panel__suggest a").wait_for()

@@ -31,6 +31,7 @@ SEARCH = "search/index.md"
 CATALOGUE_DATA = f"{CATALOGUE_FOLDER}/data.json"
 """What the catalogue script filters and counts with: every paper's id and facet values."""
 CATALOGUE_TITLES = f"{CATALOGUE_FOLDER}/titles.json"
+CATALOGUE_TITLE_WORDS = f"{CATALOGUE_FOLDER}/title-words.json"
 CATALOGUE_CITATIONS = f"{CATALOGUE_FOLDER}/citations.json"
 CATALOGUE_AUTHORS = f"{CATALOGUE_FOLDER}/authors.json"
 CATALOGUE_PAGES = f"{CATALOGUE_FOLDER}/page/"
@@ -139,6 +140,7 @@ def theme_urls(url_of: Callable[[str], str]) -> dict[str, str]:
         "search": url_of(SEARCH),
         "search_bundle": SITE_PAGES.search_bundle,
         "catalogue_titles": CATALOGUE_TITLES,
+        "catalogue_title_words": CATALOGUE_TITLE_WORDS,
         "paper_pattern": url_of(SITE_PAGES.paper_pattern),
         "feed": FEED,
     }

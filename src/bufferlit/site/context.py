@@ -6,6 +6,7 @@ site links are ``src_uri`` strings (made relative per page by the renderer).
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -391,6 +392,22 @@ def catalogue_rows(papers: Sequence[PaperView]) -> list[list[str]]:
         ]
         for paper in papers
     ]
+
+
+SCRIPT_ACCENTS = re.compile("[\u0300-\u036f]")
+SCRIPT_WORD = re.compile("[a-z0-9]+")
+
+
+def title_words(papers: Sequence[PaperView]) -> list[str]:
+    """Each word of the titles once, sorted, as bufferlit.js splits them (its ``fold``:
+    NFD, accents dropped, lower case; then runs of a-z and 0-9). The header search fetches
+    every title (10 MB at 100,000 papers) only when a query word is not one of these words,
+    to offer the closest title for a possible typo."""
+    words: set[str] = set()
+    for paper in papers:
+        folded = SCRIPT_ACCENTS.sub("", unicodedata.normalize("NFD", paper.title)).lower()
+        words.update(SCRIPT_WORD.findall(folded))
+    return sorted(words)
 
 
 def author_text(paper: PaperView) -> str:

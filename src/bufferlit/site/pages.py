@@ -271,6 +271,7 @@ def catalogue_pages(parts: SiteParts) -> list[GeneratedFile]:
         *files,
         GeneratedFile(addresses.CATALOGUE_DATA, _json(context.catalogue_data(ordered, facets))),
         GeneratedFile(addresses.CATALOGUE_TITLES, _json(titles)),
+        GeneratedFile(addresses.CATALOGUE_TITLE_WORDS, _json(context.title_words(ordered))),
         GeneratedFile(addresses.CATALOGUE_CITATIONS, _json(citations)),
         GeneratedFile(addresses.CATALOGUE_AUTHORS, _json(authors)),
     ]

@@ -663,20 +663,26 @@
   }
 
   var catalogueTitles = {};  // titles URL -> promise of {ids, haystacks, titles}
+  var titleWordLists = {};   // title words URL -> promise of a Set of words
+
+  /* A JSON file fetched once (while its fetch has not failed), then made into `make`. */
+  function loadFile(loaded, url, make) {
+    if (!loaded[url]) {
+      loaded[url] = fetchJson(url).then(make);
+      loaded[url].catch(function () { delete loaded[url]; });
+    }
+    return loaded[url];
+  }
 
   function loadTitleList(url) {
-    if (!catalogueTitles[url]) {
-      catalogueTitles[url] = fetchJson(url).then(function (pairs) {
-        var titles = pairs.map(function (pair) { return pair[1]; });
-        return {
-          ids: pairs.map(function (pair) { return pair[0]; }),
-          titles: titles,
-          haystacks: titles.map(fold)
-        };
-      });
-      catalogueTitles[url].catch(function () { delete catalogueTitles[url]; });
-    }
-    return catalogueTitles[url];
+    return loadFile(catalogueTitles, url, function (pairs) {
+      var titles = pairs.map(function (pair) { return pair[1]; });
+      return {
+        ids: pairs.map(function (pair) { return pair[0]; }),
+        titles: titles,
+        haystacks: titles.map(fold)
+      };
+    });
   }
 
   /* Pagefind's excerpt is escaped text with <mark> around the hits: rebuilt as text nodes and
@@ -703,9 +709,11 @@
     // Absolute now: with instant navigation the header may outlive the page it came with.
     this.bundle = new URL(form.getAttribute("data-bl-bundle"), here).href;
     this.titlesUrl = new URL(form.getAttribute("data-bl-titles"), here).href;
+    this.titleWordsUrl = new URL(form.getAttribute("data-bl-title-words"), here).href;
     this.paperUrl = new URL(form.getAttribute("data-bl-paper-url"), here).href;
     this.searchUrl = new URL(form.getAttribute("action"), here).href;
-    this.serial = 0;
+    this.wanted = "";      // what the field asks for (trimmed)
+    this.running = null;   // the query Pagefind is searching for, if any
     this.timer = null;
   }
 
@@ -738,36 +746,61 @@
     });
   };
 
+  /* One search at a time, for the latest query: Pagefind answers in its worker one search
+     after another, so a search started for every keystroke (and again on Enter) made the
+     last one wait for all the others. When the search in flight ends, the query the field
+     holds by then runs, unless it is the same. */
   HeaderSearch.prototype.run = function () {
-    var self = this, query = this.input.value.trim(), serial = ++this.serial;
+    var query = this.input.value.trim();
+    this.wanted = query;
     if (!query) { this.panel.hidden = true; return; }
+    if (this.running === null) this.search(query);
+  };
+
+  HeaderSearch.prototype.search = function (query) {
+    var self = this;
+    this.running = query;
     loadPagefind(this.bundle).then(function (pagefind) {
       return pagefind.search(query);
     }).then(function (search) {
-      // The first result as soon as its fragment is here, then the others together.
-      var shown = search.results.slice(0, SEARCH_RESULTS);
-      var datas = shown.map(function (result) { return result.data(); });
-      var first = datas.length ? datas[0].then(function (page) { return [page]; })
-        : Promise.resolve([]);
-      return first.then(function (pages) {
-        if (serial !== self.serial) return null;
-        self.show(query, search.results.length, pages);
-        return Promise.all(datas);
-      }).then(function (pages) {
-        if (pages && pages.length > 1 && serial === self.serial) {
-          self.show(query, search.results.length, pages);
-        }
-      });
+      if (self.settle(query)) return self.showSearch(query, search);
+    }, function (error) {
+      if (self.settle(query)) throw error;
     }).catch(function () {
-      if (serial !== self.serial) return;
+      if (self.wanted !== query) return;
       self.list.replaceChildren();
       self.status.textContent = "Search is not available here (bufferlit build makes its index).";
       self.panel.hidden = false;
     });
   };
 
+  /* The search for `query` ended: true if the field still asks for it, else the search for
+     what it asks for now starts. */
+  HeaderSearch.prototype.settle = function (query) {
+    this.running = null;
+    if (this.wanted === query) return true;
+    if (this.wanted) this.search(this.wanted);
+    return false;
+  };
+
+  /* The first result as soon as its fragment is here, then the others together. */
+  HeaderSearch.prototype.showSearch = function (query, search) {
+    var self = this, count = search.results.length;
+    var datas = search.results.slice(0, SEARCH_RESULTS).map(function (result) {
+      return result.data();
+    });
+    var first = datas.length ? datas[0].then(function (page) { return [page]; })
+      : Promise.resolve([]);
+    return first.then(function (pages) {
+      if (self.wanted !== query) return null;
+      self.show(query, count, pages);
+      return Promise.all(datas);
+    }).then(function (pages) {
+      if (pages && pages.length > 1 && self.wanted === query) self.show(query, count, pages);
+    });
+  };
+
   HeaderSearch.prototype.show = function (query, count, pages) {
-    var self = this;
     this.list.replaceChildren.apply(this.list, pages.map(function (page) {
       var item = element("li");
       var link = element("a", "bl-search-panel__title", page.meta.title || page.url);
@@ -785,17 +818,29 @@
     this.suggest.hidden = true;
     this.panel.hidden = false;
     this.form.setAttribute("data-bl-results", String(count));
-    // Pagefind finds nothing for a mistyped word, or something loose: offer the closest title.
-    var first = pages.length ? pages[0].url : "";
-    loadTitleList(this.titlesUrl).then(function (catalogue) {
-      var closest = closestTitle(catalogue.haystacks, query);
-      if (closest < 0 || self.input.value.trim() !== query) return;
-      var link = self.suggest.querySelector("a");
-      link.textContent = catalogue.titles[closest];
-      link.href = self.paperUrl.replace("__id__", encodeURIComponent(catalogue.ids[closest]));
-      if (first && new URL(first, window.location.href).href === link.href) return;
-      self.suggest.hidden = false;
-    }, function () {});
+    this.suggestTitle(query, pages.length ? pages[0].url : "");
+  };
+
+  /* Pagefind finds nothing for a mistyped word, or something loose: offer the closest title
+     (unless it is the first result). Every title is fetched only when a query word is not a
+     title word: otherwise there is nothing to correct (closestTitle would say so). */
+  HeaderSearch.prototype.suggestTitle = function (query, first) {
+    var self = this;
+    var words = fold(query).match(WORDS) || [];
+    loadFile(titleWordLists, this.titleWordsUrl, function (list) { return new Set(list); })
+      .then(function (known) {
+        var typo = words.some(function (word) { return word.length >= 3 && !known.has(word); });
+        return typo ? loadTitleList(self.titlesUrl) : null;
+      })
+      .then(function (catalogue) {
+        var closest = catalogue ? closestTitle(catalogue.haystacks, query) : -1;
+        if (closest < 0 || self.input.value.trim() !== query) return;
+        var link = self.suggest.querySelector("a");
+        link.textContent = catalogue.titles[closest];
+        link.href = self.paperUrl.replace("__id__", encodeURIComponent(catalogue.ids[closest]));
+        if (first && new URL(first, window.location.href).href === link.href) return;
+        self.suggest.hidden = false;
+      }, function () {});
   };
 
   function init() {
