@@ -267,21 +267,18 @@
     return { chosen: chosen, terms: terms, q: this.query.value.trim(), sort: this.sort.value };
   };
 
-  /* The titles file: [id, title] pairs, matched to the data by id (a file from another build
-     leaves a paper it lacks without a title rather than giving it another's). */
+  /* The titles, matched to the data by id (a file from another build leaves a paper it lacks
+     without a title rather than giving it another's). */
   Catalogue.prototype.loadTitles = function () {
     var self = this;
-    if (!this.titlesPromise) {
-      this.titlesPromise = fetchJson(this.page.getAttribute("data-bl-titles")).then(
-        function (pairs) {
-          var byId = new Map(pairs);
-          self.titles = self.ids.map(function (id) { return byId.get(id) || ""; });
-          self.haystacks = self.titles.map(fold);
-        },
-        function (error) { self.titlesPromise = null; throw error; }
-      );
-    }
-    return this.titlesPromise;
+    var url = new URL(this.page.getAttribute("data-bl-titles"), window.location.href).href;
+    return loadTitleList(url).then(function (list) {
+      if (self.haystacks) return;
+      var byId = new Map(list.ids.map(function (id, i) { return [id, i]; }));
+      var at = self.ids.map(function (id) { return byId.has(id) ? byId.get(id) : -1; });
+      self.titles = at.map(function (i) { return i < 0 ? "" : list.titles[i]; });
+      self.haystacks = at.map(function (i) { return i < 0 ? "" : list.haystacks[i]; });
+    });
   };
 
   Catalogue.prototype.loadAuthors = function () {
