@@ -71,7 +71,10 @@ def test_the_pages_reached_by_links_only() -> None:
         addresses.paper_page("x"),
         addresses.type_page("replay"),
         addresses.domain_page("robotics"),
+        addresses.numbered_page(addresses.type_page("replay"), 2),
+        addresses.numbered_page(addresses.domain_page("robotics"), 12),
     ]
+    assert hidden[-2:] == ["types/replay/page/2/index.md", "domains/robotics/page/12/index.md"]
     listed = [
         addresses.HOME,
         addresses.catalogue_page(1),
@@ -81,6 +84,7 @@ def test_the_pages_reached_by_links_only() -> None:
         addresses.DOWNLOADS,
         addresses.paper_file("x", "bib"),
         "about.md",
+        "papers/x/page/2/index.md",  # a paper has one page
     ]
     assert [uri for uri in hidden if not addresses.reached_by_links_only(uri)] == []
     assert [uri for uri in listed if addresses.reached_by_links_only(uri)] == []

@@ -115,6 +115,28 @@ def test_without_script_the_first_rows_are_in_the_page_and_the_pages_reach_every
     assert urlsplit(no_script.url).path.endswith("/catalogue/")
 
 
+def test_a_types_papers_are_in_numbered_pages_that_reach_every_one(
+    no_script: Page, paged_url: str, entries: list[Entry]
+) -> None:
+    wanted = [
+        paper_id
+        for paper_id in year_order(entries)
+        if any(str(t) == "replay" for t in _entry(entries, paper_id).tagging.buffer_types)
+    ]
+    assert len(wanted) > ROWS  # more than one page
+    no_script.goto(f"{paged_url}types/replay/")
+    assert f"{len(wanted)} papers, newest first." in no_script.text_content("main")
+    seen, pages = row_ids(no_script), 1
+    while no_script.locator("[data-bl-pager] a[rel=next]").count():
+        no_script.click("[data-bl-pager] a[rel=next]")
+        pages += 1
+        assert urlsplit(no_script.url).path.endswith(f"/types/replay/page/{pages}/")
+        assert no_script.title().startswith(f"Replay buffer, page {pages} of ")
+        seen += row_ids(no_script)
+    assert seen == wanted  # every paper of the type once, newest first
+    assert pages == -(-len(wanted) // ROWS)
+
+
 def test_script_draws_the_rest_from_the_data_and_show_more_adds_a_page(
     page: Page, paged_url: str, entries: list[Entry]
 ) -> None:

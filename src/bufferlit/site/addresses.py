@@ -77,9 +77,17 @@ def domain_page(slug: str) -> str:
     return f"{DOMAINS}/{slug}/index.md"
 
 
+def numbered_page(first: str, number: int) -> str:
+    """Page ``number`` of a listing whose first page is ``first`` (``x/index.md``): the
+    others are ``x/page/N/index.md``, reached without JavaScript through the pager."""
+    if number == 1:
+        return first
+    return f"{first.removesuffix('index.md')}page/{number}/index.md"
+
+
 def catalogue_page(number: int) -> str:
     """The catalogue's page ``number`` (1 is the catalogue itself)."""
-    return CATALOGUE if number == 1 else f"{CATALOGUE_PAGES}{number}/index.md"
+    return numbered_page(CATALOGUE, number)
 
 
 def catalogue_rows(number: int | str) -> str:
@@ -89,14 +97,14 @@ def catalogue_rows(number: int | str) -> str:
 
 def reached_by_links_only(src_uri: str) -> bool:
     """Pages left out of the navigation: the search page, the catalogue's numbered pages and
-    each paper's, buffer type's and domain's own page (thousands of them, under their index)."""
+    each paper's, buffer type's and domain's own pages (thousands of them, under their index)."""
     if src_uri == SEARCH or src_uri.startswith(CATALOGUE_PAGES):
         return True
-    return (
-        src_uri.startswith((f"{PAPERS}/", f"{TYPES}/", f"{DOMAINS}/"))
-        and src_uri.endswith("/index.md")
-        and src_uri.count("/") == 2
-    )
+    parts = src_uri.split("/")
+    if parts[0] not in (PAPERS, TYPES, DOMAINS) or parts[-1] != "index.md":
+        return False
+    numbered = parts[0] != PAPERS and len(parts) == 5 and parts[2] == "page"
+    return len(parts) == 3 or numbered
 
 
 def record_edit_url(repo_url: str, paper_id: str) -> str:

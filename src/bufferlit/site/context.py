@@ -329,15 +329,16 @@ class PagerLink:
     """src_uri; empty for a gap (an ellipsis) between page numbers."""
 
 
-def pager(number: int, count: int, around: int = 2) -> tuple[PagerLink, ...]:
-    """Links from page ``number`` of ``count``: the first, the last and ``around`` pages either
-    side, with gaps between (a fixed size, so the pages' total size stays linear in N)."""
+def pager(number: int, count: int, first: str, around: int = 2) -> tuple[PagerLink, ...]:
+    """Links from page ``number`` of ``count`` of the listing whose first page is ``first``:
+    the first, the last and ``around`` pages either side, with gaps between (a fixed size, so
+    the pages' total size stays linear in N)."""
     shown = {1, count, *range(max(1, number - around), min(count, number + around) + 1)}
     links: list[PagerLink] = []
     for page in sorted(shown):
         if links and page > links[-1].number + 1:
             links.append(PagerLink(0, ""))
-        links.append(PagerLink(page, addresses.catalogue_page(page)))
+        links.append(PagerLink(page, addresses.numbered_page(first, page)))
     return tuple(links)
 
 
