@@ -348,10 +348,6 @@ def http_url(url: str) -> str:
     return url if url.lower().startswith(("http://", "https://")) else ""
 
 
-CATALOGUE_ROW_FIELDS = ("id", "title", "authors", "venue", "code")
-"""What each row of a catalogue page's data (addresses.catalogue_rows) holds."""
-
-
 def catalogue_data(papers: Sequence[PaperView], facet_list: Sequence[Facet]) -> dict[str, object]:
     """What the catalogue script filters, counts and sorts with, in list order: every paper's
     id and its values of each facet, and nothing a row only shows.
@@ -381,8 +377,10 @@ def catalogue_data(papers: Sequence[PaperView], facet_list: Sequence[Facet]) -> 
 
 
 def catalogue_rows(papers: Sequence[PaperView]) -> list[list[str]]:
-    """What the catalogue script draws these papers' rows from (CATALOGUE_ROW_FIELDS); the
-    year, buffer types and stance come from the catalogue's data."""
+    """What the catalogue script draws these papers' rows from (a page's rows file,
+    addresses.catalogue_rows): id, title, short authors, venue and code link, in that order
+    (bufferlit.js makeRow reads them so); the year, buffer types and stance come from the
+    catalogue's data."""
     return [
         [
             paper.id,
