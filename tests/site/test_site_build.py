@@ -57,7 +57,7 @@ def test_strict_build_writes_every_page_and_download(site: Path) -> None:
         "sitemap.xml",
         "search/index.html",
         "pagefind/pagefind-ui.js",
-        "catalogue/citations.json",
+        "catalogue/citations/1.json",
         "about/index.html",
     ):
         assert (site / page).is_file(), page
@@ -187,9 +187,10 @@ def test_catalogue_rows_files_hold_each_page_in_list_order(site: Path) -> None:
 def test_catalogue_citations_and_authors_are_files_not_page_text(site: Path) -> None:
     page = (site / "catalogue" / "index.html").read_text(encoding="utf-8")
     assert "@inproceedings{" not in page and "@article{" not in page and "TY  - " not in page
-    citations = json.loads((site / "catalogue" / "citations.json").read_text(encoding="utf-8"))
-    assert sorted(citations) == IDS
-    bib, ris = citations[HOSTILE_ID]
+    citations = json.loads((site / "catalogue" / "citations" / "1.json").read_text("utf-8"))
+    data = json.loads((site / "catalogue" / "data.json").read_text(encoding="utf-8"))
+    assert [entry[0] for entry in citations] == data["ids"]  # one page: every paper, in order
+    _, bib, ris = next(entry for entry in citations if entry[0] == HOSTILE_ID)
     assert [entry.key for entry in bibtexparser.parse_string(bib).entries] == [HOSTILE_ID]
     assert f"ID  - {HOSTILE_ID}" in ris
     authors = json.loads((site / "catalogue" / "authors.json").read_text(encoding="utf-8"))

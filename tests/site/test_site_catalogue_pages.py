@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+import bibtexparser
 import pytest
 from tests.helpers import serve_directory
 
@@ -298,3 +299,29 @@ def test_the_header_search_fetches_every_title_only_for_a_possible_typo(
     with page.expect_response("**/catalogue/titles.json"):
         page.press(".bl-header-search__input", "Enter")
     page.locator(".bl-search-panel__suggest a").wait_for()
+
+
+def test_a_filtered_download_fetches_only_the_citations_of_its_pages(
+    page: Page, paged_url: str, entries: list[Entry], tmp_path: Path
+) -> None:
+    """A download is made from the citations of the catalogue pages its papers are on
+    (one file per page; all of them were 140 MB at 100,000 papers), in the list's order."""
+    order = year_order(entries)
+    wanted = [
+        paper_id
+        for paper_id in order
+        if any(str(t) == "streaming" for t in _entry(entries, paper_id).tagging.buffer_types)
+    ]
+    pages = sorted({order.index(paper_id) // ROWS + 1 for paper_id in wanted})
+    assert 1 < len(pages) < -(-len(order) // ROWS)  # some pages, not all
+    fetched: list[str] = []
+    page.on("request", lambda request: fetched.append(urlsplit(request.url).path))
+    open_catalogue(page, paged_url, "?buffer_type=streaming")
+    with page.expect_download() as info:
+        page.click("[data-bl-download=bib]")
+    target = tmp_path / "streaming.bib"
+    info.value.save_as(target)
+    keys = [entry.key for entry in bibtexparser.parse_string(target.read_text("utf-8")).entries]
+    assert keys == wanted
+    citations = sorted(int(Path(path).stem) for path in fetched if "/catalogue/citations/" in path)
+    assert citations == pages

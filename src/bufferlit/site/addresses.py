@@ -32,12 +32,13 @@ CATALOGUE_DATA = f"{CATALOGUE_FOLDER}/data.json"
 """What the catalogue script filters and counts with: every paper's id and facet values."""
 CATALOGUE_TITLES = f"{CATALOGUE_FOLDER}/titles.json"
 CATALOGUE_TITLE_WORDS = f"{CATALOGUE_FOLDER}/title-words.json"
-CATALOGUE_CITATIONS = f"{CATALOGUE_FOLDER}/citations.json"
 CATALOGUE_AUTHORS = f"{CATALOGUE_FOLDER}/authors.json"
 CATALOGUE_PAGES = f"{CATALOGUE_FOLDER}/page/"
 """Where the catalogue's numbered pages (2 and on) live."""
 CATALOGUE_ROWS = f"{CATALOGUE_FOLDER}/rows/"
 """Where the rows' data of each catalogue page lives, for the script (``rows/N.json``)."""
+CATALOGUE_CITATIONS = f"{CATALOGUE_FOLDER}/citations/"
+"""Where each catalogue page's BibTeX and RIS live, for the script's downloads."""
 
 ALL_BIBTEX = "papers.bib"
 ALL_RIS = "papers.ris"
@@ -51,7 +52,7 @@ PAPER_ID_PLACEHOLDER = "__id__"
 """Stands for a paper id in a paper page's address handed to the scripts (bufferlit.js
 replaces it; the same spelling is there)."""
 PAGE_NUMBER_PLACEHOLDER = "__page__"
-"""Stands for a catalogue page's number in the rows' address (bufferlit.js replaces it)."""
+"""Stands for a catalogue page's number in its files' addresses (bufferlit.js replaces it)."""
 
 
 def paper_page(paper_id: str) -> str:
@@ -95,6 +96,11 @@ def catalogue_rows(number: int | str) -> str:
     return f"{CATALOGUE_ROWS}{number}.json"
 
 
+def catalogue_citations(number: int | str) -> str:
+    """Catalogue page ``number``'s papers as BibTeX and RIS (what a download is made of)."""
+    return f"{CATALOGUE_CITATIONS}{number}.json"
+
+
 def reached_by_links_only(src_uri: str) -> bool:
     """Pages left out of the navigation: the search page, the catalogue's numbered pages and
     each paper's, buffer type's and domain's own pages (thousands of them, under their index)."""
@@ -126,7 +132,7 @@ class SitePages:
     catalogue_data: str = CATALOGUE_DATA
     catalogue_titles: str = CATALOGUE_TITLES
     catalogue_rows_pattern: str = catalogue_rows(PAGE_NUMBER_PLACEHOLDER)
-    catalogue_citations: str = CATALOGUE_CITATIONS
+    catalogue_citations_pattern: str = catalogue_citations(PAGE_NUMBER_PLACEHOLDER)
     catalogue_authors: str = CATALOGUE_AUTHORS
     paper_pattern: str = paper_page(PAPER_ID_PLACEHOLDER)
     search_bundle: str = f"{SEARCH_BUNDLE}/"

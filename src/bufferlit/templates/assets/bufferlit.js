@@ -167,10 +167,11 @@
     this.typeFacet = this.keys.indexOf("buffer_type");
     this.stanceFacet = this.keys.indexOf("stance");
     this.yearFacet = this.keys.indexOf("year");
-    // What a row shows, by paper index, from the rows files (one per page of pageSize papers).
-    this.rowsUrl = page.getAttribute("data-bl-rows-url");
+    // By paper index, from the per-page files (pageSize papers each): what a row shows, and
+    // [id, BibTeX, RIS] for downloads.
     this.rows = new Array(this.count);
-    this.rowFiles = {};  // page number -> promise of its rows
+    this.citations = new Array(this.count);
+    this.pageFiles = { rows: {}, citations: {} };  // page number -> promise, per kind
     this.drawn = 0;      // the latest display(): an older one that resolves late draws nothing
     this.pending = 0;    // fetches the list waits for (aria-busy while there are any)
     // Row elements by paper index: the server's rows now (the first page, in list order), the
@@ -299,21 +300,33 @@
     return this.authorsPromise;
   };
 
-  /* The rows of catalogue page `number` (pageSize papers from (number - 1) * pageSize). */
-  Catalogue.prototype.loadRows = function (number) {
-    var self = this;
-    if (!this.rowFiles[number]) {
-      var first = (number - 1) * this.pageSize;
-      this.rowFiles[number] = fetchJson(this.rowsUrl.replace("__page__", String(number))).then(
-        function (rows) {
-          rows.forEach(function (row, j) {
-            if (self.ids[first + j] === row[0]) self.rows[first + j] = row;
-          });
-        },
-        function () { delete self.rowFiles[number]; }
-      );
+  /* Catalogue page `number`'s entry of a per-page file (`kind`: rows or citations), one
+     [id, ...] entry per paper from (number - 1) * pageSize, kept by paper index where the id
+     is where the data has it (a file from a newer build gives no paper another's entry).
+     Rejects if the file cannot be fetched (and fetches it again next time). */
+  Catalogue.prototype.loadPage = function (kind, number) {
+    var self = this, files = this.pageFiles[kind];
+    if (!files[number]) {
+      var first = (number - 1) * this.pageSize, into = this[kind];
+      var url = this.page.getAttribute("data-bl-" + kind + "-url");
+      url = url.replace("__page__", String(number));
+      files[number] = fetchJson(url).then(function (entries) {
+        entries.forEach(function (entry, j) {
+          if (self.ids[first + j] === entry[0]) into[first + j] = entry;
+        });
+      });
+      files[number].catch(function () { delete files[number]; });
     }
-    return this.rowFiles[number];
+    return files[number];
+  };
+
+  /* Load `kind` for these paper indexes: the pages they are on that are not here yet. */
+  Catalogue.prototype.loadFor = function (kind, indexes) {
+    var self = this, pages = {}, have = this[kind];
+    indexes.forEach(function (i) {
+      if (!have[i]) pages[Math.floor(i / self.pageSize) + 1] = true;
+    });
+    return Object.keys(pages).map(function (number) { return self.loadPage(kind, number); });
   };
 
   /* A paper passes when it has one of the chosen values of every facet (OR within a facet,
@@ -399,17 +412,18 @@
   /* Draw the first `limit` matching rows in display order (only those are in the list), once
      the rows files they need are here. */
   Catalogue.prototype.display = function () {
-    var self = this, visible = this.visible, picked = [], pages = {};
+    var self = this, visible = this.visible, picked = [];
     var left = Math.min(this.limit, this.shownCount), drawn = ++this.drawn;
     for (var p = 0; p < this.count && left > 0; p++) {
       var i = this.order ? this.order[p] : p;
       if (!visible[i]) continue;
       left--;
       picked.push(i);
-      if (!this.rowNodes[i] && !this.rows[i]) pages[Math.floor(i / this.pageSize) + 1] = true;
     }
-    var loads = Object.keys(pages).map(function (number) { return self.loadRows(number); });
-    var ready = Promise.all(loads).then(function () {
+    var loads = this.loadFor("rows", picked.filter(function (i) { return !self.rowNodes[i]; }));
+    // A rows file that cannot be fetched leaves its rows with their ids (makeRow).
+    var ready = Promise.all(loads.map(function (load) { return load.catch(function () {}); }));
+    ready = ready.then(function () {
       if (drawn !== self.drawn) return;
       var fragment = document.createDocumentFragment();
       picked.forEach(function (i) {
@@ -509,23 +523,22 @@
     }
   };
 
-  /* The citations are one file fetched on the first download, not part of the page. */
+  /* The citations come from the per-page files of the papers in the download (fetched on
+     the first download that holds one of them), not from the page. */
   Catalogue.prototype.download = function (format) {
     var self = this;
-    var key = format === "ris" ? 1 : 0;
+    var key = format === "ris" ? 2 : 1;
     var suffix = format === "ris" ? "ris" : "bib";
     var type = format === "ris" ? "application/x-research-info-systems" : "application/x-bibtex";
     var picked = [];
     for (var p = 0; p < this.count; p++) {
       var i = this.order ? this.order[p] : p;
-      if (this.visible[i]) picked.push(this.ids[i]);
+      if (this.visible[i]) picked.push(i);
     }
-    if (!this.citations) {
-      this.citations = fetchJson(this.page.getAttribute("data-bl-citations"));
-      this.citations.catch(function () { self.citations = null; });
-    }
-    return this.citations.then(function (byId) {
-      var text = picked.map(function (id) { return byId[id] ? byId[id][key] : ""; }).join("\n");
+    return Promise.all(this.loadFor("citations", picked)).then(function () {
+      var text = picked.map(function (i) {
+        return self.citations[i] ? self.citations[i][key] : "";
+      }).join("\n");
       saveFile("bufferlit-" + picked.length + "-papers." + suffix, type + ";charset=utf-8", text);
     });
   };
