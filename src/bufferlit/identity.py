@@ -242,8 +242,8 @@ def lookalike_titles(
         if scores is None:
             _score_block(keys, members, first, cutoff, found)
             continue
-        earlier = sum(1 for index in members if index < first)  # members only compared with
-        block = _block_digest([keys[index] for index in members], earlier, cutoff)
+        before_first = sum(1 for index in members if index < first)  # compared with only
+        block = _block_digest([keys[index] for index in members], before_first, cutoff)
         pairs = scores.recall(block, len(members))
         if pairs is None:
             pairs = _score_block(keys, members, first, cutoff, found)

@@ -33,8 +33,10 @@ CATALOGUE_DATA = f"{CATALOGUE_FOLDER}/data.json"
 CATALOGUE_TITLES = f"{CATALOGUE_FOLDER}/titles.json"
 CATALOGUE_TITLE_WORDS = f"{CATALOGUE_FOLDER}/title-words.json"
 CATALOGUE_AUTHORS = f"{CATALOGUE_FOLDER}/authors.json"
-CATALOGUE_PAGES = f"{CATALOGUE_FOLDER}/page/"
-"""Where the catalogue's numbered pages (2 and on) live."""
+NUMBERED = "page"
+"""The folder of a listing's numbered pages (2 and on), beside its first page."""
+CATALOGUE_PAGES = f"{CATALOGUE_FOLDER}/{NUMBERED}/"
+"""Where the catalogue's numbered pages live."""
 CATALOGUE_ROWS = f"{CATALOGUE_FOLDER}/rows/"
 """Where the rows' data of each catalogue page lives, for the script (``rows/N.json``)."""
 CATALOGUE_CITATIONS = f"{CATALOGUE_FOLDER}/citations/"
@@ -83,7 +85,7 @@ def numbered_page(first: str, number: int) -> str:
     others are ``x/page/N/index.md``, reached without JavaScript through the pager."""
     if number == 1:
         return first
-    return f"{first.removesuffix('index.md')}page/{number}/index.md"
+    return f"{first.removesuffix('index.md')}{NUMBERED}/{number}/index.md"
 
 
 def catalogue_page(number: int) -> str:
@@ -109,7 +111,7 @@ def reached_by_links_only(src_uri: str) -> bool:
     parts = src_uri.split("/")
     if parts[0] not in (PAPERS, TYPES, DOMAINS) or parts[-1] != "index.md":
         return False
-    numbered = parts[0] != PAPERS and len(parts) == 5 and parts[2] == "page"
+    numbered = parts[0] != PAPERS and len(parts) == 5 and parts[2] == NUMBERED
     return len(parts) == 3 or numbered
 
 
