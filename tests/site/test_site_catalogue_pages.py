@@ -234,12 +234,9 @@ def test_header_search_shows_results_under_the_field_without_a_page_load(
 ) -> None:
     page.goto(f"{paged_url}stats/")
     page.evaluate("() => { window.__samePage = true; }")
-    page.focus(".bl-header-search__input")
-    # Pagefind starts loading on focus, before anything is typed.
-    page.wait_for_function(
-        "() => performance.getEntriesByType('resource').some("
-        "e => e.name.endsWith('/pagefind/pagefind.js'))"
-    )
+    # Pagefind starts loading on focus (in the search worker), before anything is typed.
+    with page.expect_request(lambda request: request.url.endswith("/pagefind/pagefind.js")):
+        page.focus(".bl-header-search__input")
     page.keyboard.type("Reflexion")  # typing alone shows results
     page.wait_for_selector(".bl-search-panel__results a")
     links = page.eval_on_selector_all(".bl-search-panel__results a", "a => a.map(x => x.href)")
@@ -255,6 +252,26 @@ def test_header_search_shows_results_under_the_field_without_a_page_load(
     page.click(".bl-search-panel__results a >> nth=0")
     page.wait_for_selector("h1.bl-paper-page__title")
     assert f"/papers/{REFLEXION}/" in page.url
+
+
+def test_header_search_waits_for_a_words_second_letter_unless_asked(
+    page: Page, paged_url: str
+) -> None:
+    """A word's first letter is most of a large index to Pagefind (it matches words by their
+    beginning): typing it alone searches nothing; Enter still does."""
+    page.goto(f"{paged_url}stats/")
+    page.focus(".bl-header-search__input")
+    page.keyboard.type("R")
+    page.wait_for_timeout(600)  # a search here takes ~50 ms; typing a word shows results
+    assert not page.is_visible("[data-bl-search-panel]")
+    page.keyboard.type("e")
+    page.wait_for_selector(".bl-search-panel__results a")
+    page.keyboard.press("Backspace")
+    page.keyboard.press("Enter")
+    page.wait_for_function(
+        "() => /for \u201cR\u201d/.test(document.querySelector('.bl-search-panel__status')"
+        ".textContent)"
+    )
 
 
 def test_a_mistyped_header_search_offers_the_closest_title(

@@ -19,6 +19,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 import pytest
 from tests.helpers import serve_directory
@@ -30,7 +31,7 @@ from bufferlit.site.output import read_manifest
 from .conftest import HOSTILE_ID, REPO, SMALL_CATALOGUE, write_records
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser
+    from playwright.sync_api import Browser, Page
 
 # One paper from the first letters, one from the middle, one from the last.
 SPREAD = {"Understanding": "adam2019understanding", "Reflexion": "shinn2023reflexion"}
@@ -203,3 +204,44 @@ def test_header_panel_and_search_page_find_papers_of_every_shard(
     finally:
         context.close()
     assert errors == []
+
+
+def panel_results(tab: Page, base_url: str, query: str) -> tuple[str, list[str]]:
+    """The header panel's status line and result links for ``query`` (Enter pressed)."""
+    tab.goto(base_url + "/")
+    tab.fill(".bl-header-search__input", query)
+    tab.press(".bl-header-search__input", "Enter")
+    tab.wait_for_selector("[data-bl-header-search][data-bl-results]")
+    status = tab.text_content(".bl-search-panel__status") or ""
+    links = tab.eval_on_selector_all(".bl-search-panel__results a", "a => a.map(x => x.href)")
+    return status, links
+
+
+@pytest.mark.browser
+def test_shards_searched_in_several_workers_give_one_workers_results(
+    sharded_site: Path, browser: Browser
+) -> None:
+    """A reader with more cores gets the shards searched in several workers at once (one a
+    core, up to 4): the merged panel is the one a single worker gives, in the same order,
+    with the same count."""
+    queries = ["buffer", "replay memory", "cache", "Reflexion", "streaming video"]
+    panels = {}
+    with serve_directory(sharded_site) as base_url:
+        for cores in (1, 8):
+            context = browser.new_context()
+            context.add_init_script(
+                f"Object.defineProperty(navigator, 'hardwareConcurrency', {{get: () => {cores}}})"
+            )
+            tab = context.new_page()
+            panels[cores] = [panel_results(tab, base_url, query) for query in queries]
+            assert len(tab.workers) == (1 if cores == 1 else 4)
+            context.close()
+    assert panels[1] == panels[8]
+    assert all(len(links) == min(int(status.split()[0]), 8) for status, links in panels[1])
+    # The merge is tested: a panel shows papers of 3 or more of the 4 workers' shard groups.
+    count = search.shard_count(41)  # the seed papers and the hostile one
+    groups = [
+        {search.shard_of(urlsplit(link).path, count) * 4 // count for link in links}
+        for _, links in panels[1]
+    ]
+    assert max(len(group) for group in groups) >= 3

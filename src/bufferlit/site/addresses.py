@@ -50,6 +50,11 @@ FEED = "feed.xml"
 
 SEARCH_BUNDLE = "pagefind"
 """The folder of the Pagefind index, at the site's root."""
+ASSETS_FOLDER = "assets/bufferlit"
+STYLESHEET = f"{ASSETS_FOLDER}/bufferlit.css"
+SCRIPT = f"{ASSETS_FOLDER}/bufferlit.js"
+SEARCH_WORKER = f"{ASSETS_FOLDER}/search-worker.js"
+"""The header search's worker (started by bufferlit.js, not a page's script)."""
 PAPER_ID_PLACEHOLDER = "__id__"
 """Stands for a paper id in a paper page's address handed to the scripts (bufferlit.js
 replaces it; the same spelling is there)."""
@@ -155,6 +160,7 @@ def theme_urls(url_of: Callable[[str], str]) -> dict[str, str]:
     return {
         "search": url_of(SEARCH),
         "search_bundle": SITE_PAGES.search_bundle,
+        "search_worker": SEARCH_WORKER,
         "catalogue_titles": CATALOGUE_TITLES,
         "catalogue_title_words": CATALOGUE_TITLE_WORDS,
         "paper_pattern": url_of(SITE_PAGES.paper_pattern),

@@ -45,7 +45,9 @@ PAPERS_ENVIRONMENT_VARIABLE = "BUFFERLIT_PAPERS"
 plugin with that event is kept across builds in one process, and so would its state.)"""
 THEME_OVERRIDES = PACKAGE_TEMPLATES / "overrides"
 ASSETS = PACKAGE_TEMPLATES / "assets"
-ASSET_URIS = {"css": "assets/bufferlit/bufferlit.css", "js": "assets/bufferlit/bufferlit.js"}
+ASSET_URIS = {"css": addresses.STYLESHEET, "js": addresses.SCRIPT}
+"""The assets every page links (extra_css, extra_javascript)."""
+SHIPPED_ASSETS = (*ASSET_URIS.values(), addresses.SEARCH_WORKER)
 # id attributes of the generated HTML (autoescaped, always double-quoted by the templates).
 
 
@@ -186,7 +188,7 @@ class BufferlitPlugin(BasePlugin[BufferlitConfig]):  # type: ignore[no-untyped-c
         )
         generated += [
             GeneratedFile(uri, (ASSETS / Path(uri).name).read_text(encoding="utf-8"))
-            for uri in ASSET_URIS.values()
+            for uri in SHIPPED_ASSETS
         ]
         self.add_generated(files, config, generated)
         write_all_others(files, self.page_cache, frozenset(config.theme.dirs))

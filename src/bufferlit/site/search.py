@@ -18,7 +18,11 @@ one record re-indexes one shard, ~1/8 of the catalogue at 10,000 papers. Each sh
 own hits (Pagefind's statistics are per bundle), so near-tied results may come in another order
 than from one bundle; the results themselves are the same. Pagefind holds a
 shard's index in memory while it writes it (~88 KB a paper), so a shard's size also bounds the
-memory of the largest catalogue (12,500 papers a shard at 100,000: ~1.1 GB).
+memory of the largest catalogue (3,125 papers a shard at 100,000: ~0.3 GB).
+
+The header search runs Pagefind in workers of its own (``assets/bufferlit/search-worker.js``),
+each over a group of shards, and merges their first results by score, as Pagefind merges
+bundles.
 
 Pagefind runs as one ``pagefind --service`` child per build, spoken to over its pipe protocol
 (the one ``pagefind.index`` speaks; that client waits 0.1 s per answer, 1,000 s for 10,000
@@ -56,10 +60,13 @@ DIGESTS_FILE = "bufferlit-index.json"
 """For the next build: what each shard was made from."""
 SHARD_PAGES = 2_000
 """A shard count is chosen so shards hold at most this many papers, up to MAX_SHARDS."""
-MAX_SHARDS = 8
-"""Each shard costs the reader's first search one more bundle to start (entry, wasm, meta):
-at 10,000 papers the header search's first result came after a median 364 ms with one
-bundle, 389 ms with 8, 853 ms with 16 (right after focus; docs/benchmarks.md)."""
+MAX_SHARDS = 32
+"""Each shard costs the reader's first search one more bundle to start (its entry and index
+metadata), but Pagefind's time for a word grows faster than the shard's hits (a word in 40 %
+of 100,000 papers: ~100 ms a shard of 12,500, ~10 ms a shard of 3,125). The header search
+for "replay" at 100,000 papers, after a pause / right after focus: 8 shards 834 / 1,108 ms,
+16: 555 / 792, 32: 580 / 918, 64: 597 / 1,294, 128: 762 / 1,640; for "buffer" (79 % of the
+papers) after a pause, 16: 1,343, 32: 988, 64: 842 (docs/benchmarks.md)."""
 TIMEOUT_SECONDS = 1800
 PR_SET_PDEATHSIG = 1
 

@@ -644,10 +644,6 @@
     });
   }
 
-  /* The header's search: results in a panel under the field, without a page load. Pagefind
-     (its module, wasm and index metadata) starts loading when the field gets focus. */
-  var pagefinds = {};  // bundle URL -> promise of the started Pagefind module
-
   /* A large catalogue's index is in shards (site/search.py): their bundle paths, relative to
      the main bundle. */
   function loadShards(bundle) {
@@ -656,21 +652,89 @@
     });
   }
 
-  function loadPagefind(bundle) {
-    if (!pagefinds[bundle]) {
-      pagefinds[bundle] = Promise.all([import(bundle + "pagefind.js"), loadShards(bundle)]).then(
-        function (loaded) {
-          var pagefind = loaded[0];
-          return Promise.all(loaded[1].map(function (shard) {
-            return pagefind.mergeIndex(shard);
-          })).then(function () {
-            return pagefind.init();
-          }).then(function () { return pagefind; });
-        });
-      pagefinds[bundle].catch(function () { delete pagefinds[bundle]; });
+  /* The header's search: results in a panel under the field, without a page load. Pagefind
+     runs in workers (search-worker.js), each over a group of the index's bundles, and starts
+     loading when the field gets focus. */
+  var searchers = {};  // bundle URL -> promise of a Searcher
+  var SEARCH_RESULTS = 8;
+  var SEARCH_WORKERS = 4;  // each starts its own copy of Pagefind (wasm, index metadata)
+
+  function loadSearcher(bundle, workerUrl) {
+    if (!searchers[bundle]) {
+      searchers[bundle] = loadShards(bundle).then(function (shards) {
+        return new Searcher(workerUrl, [bundle].concat(shards));
+      });
+      searchers[bundle].catch(function () { delete searchers[bundle]; });
     }
-    return pagefinds[bundle];
+    return searchers[bundle];
   }
+
+  /* One worker a group of bundles: one a core (the page waits while they search), at most
+     SEARCH_WORKERS and one a bundle. */
+  function bundleGroups(bundles) {
+    var cores = navigator.hardwareConcurrency || 1;
+    var count = Math.max(1, Math.min(bundles.length, cores, SEARCH_WORKERS));
+    var groups = [];
+    for (var i = 0; i < count; i++) {
+      groups.push(bundles.slice(Math.round(i * bundles.length / count),
+                                Math.round((i + 1) * bundles.length / count)));
+    }
+    return groups;
+  }
+
+  function Searcher(workerUrl, bundles) {
+    var self = this;
+    this.waiting = {};  // message id -> {resolve, reject}
+    this.asked = 0;
+    this.broken = null;
+    this.workers = bundleGroups(bundles).map(function (group) {
+      var worker = new Worker(workerUrl, { type: "module" });
+      worker.onmessage = function (event) { self.answer(event.data); };
+      worker.onerror = function () { self.fail(new Error("the search worker failed")); };
+      worker.postMessage({ start: group });
+      return worker;
+    });
+  }
+
+  Searcher.prototype.answer = function (message) {
+    var waiting = this.waiting[message.id];
+    if (!waiting) return;
+    delete this.waiting[message.id];
+    if (message.error) waiting.reject(new Error(message.error));
+    else waiting.resolve(message);
+  };
+
+  Searcher.prototype.fail = function (error) {
+    this.broken = error;
+    var waiting = this.waiting;
+    this.waiting = {};
+    Object.keys(waiting).forEach(function (id) { waiting[id].reject(error); });
+  };
+
+  Searcher.prototype.preload = function (query) {
+    this.workers.forEach(function (worker) { worker.postMessage({ preload: query }); });
+  };
+
+  /* Every group's first `limit` results, merged by score as Pagefind merges its bundles'
+     (a stable sort: equal scores keep the bundles' order). */
+  Searcher.prototype.search = function (query, limit) {
+    var self = this;
+    if (this.broken) return Promise.reject(this.broken);
+    return Promise.all(this.workers.map(function (worker) {
+      var id = ++self.asked;
+      worker.postMessage({ search: query, id: id, limit: limit });
+      return new Promise(function (resolve, reject) {
+        self.waiting[id] = { resolve: resolve, reject: reject };
+      });
+    })).then(function (answers) {
+      var results = [].concat.apply([], answers.map(function (answer) { return answer.results; }));
+      results.sort(function (a, b) { return b.score - a.score; });
+      return {
+        count: answers.reduce(function (sum, answer) { return sum + answer.count; }, 0),
+        results: results.slice(0, limit)
+      };
+    });
+  };
 
   var catalogueTitles = {};  // titles URL -> promise of {ids, haystacks, titles}
   var titleWordLists = {};   // title words URL -> promise of a Set of words
@@ -705,8 +769,6 @@
     });
   }
 
-  var SEARCH_RESULTS = 8;
-
   function HeaderSearch(form) {
     var here = window.location.href;
     this.form = form;
@@ -718,28 +780,32 @@
     this.all = this.panel.querySelector(".bl-search-panel__all a");
     // Absolute now: with instant navigation the header may outlive the page it came with.
     this.bundle = new URL(form.getAttribute("data-bl-bundle"), here).href;
+    this.workerUrl = new URL(form.getAttribute("data-bl-worker"), here).href;
     this.titlesUrl = new URL(form.getAttribute("data-bl-titles"), here).href;
     this.titleWordsUrl = new URL(form.getAttribute("data-bl-title-words"), here).href;
     this.paperUrl = new URL(form.getAttribute("data-bl-paper-url"), here).href;
     this.searchUrl = new URL(form.getAttribute("action"), here).href;
     this.wanted = "";      // what the field asks for (trimmed)
-    this.running = null;   // the query Pagefind is searching for, if any
+    this.running = null;   // the query being searched for, if any
     this.timer = null;
   }
 
   HeaderSearch.prototype.start = function () {
     var self = this;
     this.input.addEventListener("focus", function () {
-      loadPagefind(self.bundle).catch(function () {});
+      self.searcher().catch(function () {});
     });
     this.input.addEventListener("input", function () {
       var query = self.input.value.trim();
-      if (query) {  // fetch the query's index chunks while the reader is still typing
-        loadPagefind(self.bundle).then(function (pagefind) {
-          return pagefind.preload(query);
-        }).catch(function () {});
-      }
       window.clearTimeout(self.timer);
+      // Pagefind takes a query's last word as a prefix: as a word's first letter, that is
+      // most of the index (2-3 s at 100,000 papers, and the whole word waits behind it).
+      // Enter still searches for it.
+      if (/(^|\s)\S$/.test(query)) return;
+      if (query) {  // fetch the query's index chunks while the reader is still typing
+        self.searcher().then(function (searcher) { searcher.preload(query); })
+          .catch(function () {});
+      }
       self.timer = window.setTimeout(function () { self.run(); }, 60);
     });
     this.form.addEventListener("submit", function (event) {
@@ -756,9 +822,13 @@
     });
   };
 
-  /* One search at a time, for the latest query: Pagefind answers in its worker one search
-     after another, so a search started for every keystroke (and again on Enter) made the
-     last one wait for all the others. When the search in flight ends, the query the field
+  HeaderSearch.prototype.searcher = function () {
+    return loadSearcher(this.bundle, this.workerUrl);
+  };
+
+  /* One search at a time, for the latest query: a worker answers one search after another,
+     so a search started for every keystroke (and again on Enter) made the last one wait for
+     all the others. When the search in flight ends, the query the field
      holds by then runs, unless it is the same. */
   HeaderSearch.prototype.run = function () {
     var query = this.input.value.trim();
@@ -770,10 +840,10 @@
   HeaderSearch.prototype.search = function (query) {
     var self = this;
     this.running = query;
-    loadPagefind(this.bundle).then(function (pagefind) {
-      return pagefind.search(query);
+    this.searcher().then(function (searcher) {
+      return searcher.search(query, SEARCH_RESULTS);
     }).then(function (search) {
-      if (self.settle(query)) return self.showSearch(query, search);
+      if (self.settle(query)) self.show(query, search.count, search.results);
     }, function (error) {
       if (self.settle(query)) throw error;
     }).catch(function () {
@@ -793,31 +863,14 @@
     return false;
   };
 
-  /* The first result as soon as its fragment is here, then the others together. */
-  HeaderSearch.prototype.showSearch = function (query, search) {
-    var self = this, count = search.results.length;
-    var datas = search.results.slice(0, SEARCH_RESULTS).map(function (result) {
-      return result.data();
-    });
-    var first = datas.length ? datas[0].then(function (page) { return [page]; })
-      : Promise.resolve([]);
-    return first.then(function (pages) {
-      if (self.wanted !== query) return null;
-      self.show(query, count, pages);
-      return Promise.all(datas);
-    }).then(function (pages) {
-      if (pages && pages.length > 1 && self.wanted === query) self.show(query, count, pages);
-    });
-  };
-
-  HeaderSearch.prototype.show = function (query, count, pages) {
-    this.list.replaceChildren.apply(this.list, pages.map(function (page) {
+  HeaderSearch.prototype.show = function (query, count, results) {
+    this.list.replaceChildren.apply(this.list, results.map(function (result) {
       var item = element("li");
-      var link = element("a", "bl-search-panel__title", page.meta.title || page.url);
-      link.href = page.url;
+      var link = element("a", "bl-search-panel__title", result.title);
+      link.href = result.url;
       item.appendChild(link);
       var excerpt = element("span", "bl-search-panel__excerpt");
-      excerptNodes(page.excerpt || "").forEach(function (node) { excerpt.appendChild(node); });
+      excerptNodes(result.excerpt).forEach(function (node) { excerpt.appendChild(node); });
       item.appendChild(excerpt);
       return item;
     }));
@@ -828,7 +881,7 @@
     this.suggest.hidden = true;
     this.panel.hidden = false;
     this.form.setAttribute("data-bl-results", String(count));
-    this.suggestTitle(query, pages.length ? pages[0].url : "");
+    this.suggestTitle(query, results.length ? results[0].url : "");
   };
 
   /* Pagefind finds nothing for a mistyped word, or something loose: offer the closest title

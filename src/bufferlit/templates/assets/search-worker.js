@@ -1,0 +1,65 @@
+/* bufferlit's header search, off the page's thread: Pagefind runs here (in this worker it
+   runs in place, without a worker of its own) over a group of the index's shards, and only
+   what the panel shows goes back to the page: the number of results and the first few,
+   with their scores so the page can merge the groups.
+
+   Pagefind's own worker sends the page every result of a search, with its word positions
+   (40,812 for "replay" at 100,000 papers), and the page then merges and sorts them all: that
+   took as long as the search itself. Several of these workers search their groups of shards
+   at once on a reader's cores.
+
+   Messages from the page: {start: [bundle URL, ...]} (the first bundle's pagefind.js is the
+   one run; the others are merged into it), {preload: query}, {search: query, id, limit}.
+   Answers: {id, count, results: [{score, url, title, excerpt}]} or {id, error}. */
+
+var started = null;
+
+function start(bundles) {
+  started = import(bundles[0] + "pagefind.js").then(function (pagefind) {
+    return Promise.all(bundles.slice(1).map(function (bundle) {
+      return pagefind.mergeIndex(bundle);
+    })).then(function () {
+      return pagefind.init();
+    }).then(function () { return pagefind; });
+  });
+  started.catch(function () {});  // reported with the first search
+}
+
+function search(query, limit) {
+  return started.then(function (pagefind) {
+    return pagefind.search(query);
+  }).then(function (found) {
+    var first = found.results.slice(0, limit);
+    return Promise.all(first.map(function (result) { return result.data(); })).then(
+      function (pages) {
+        return {
+          count: found.results.length,
+          results: pages.map(function (page, index) {
+            return {
+              score: first[index].score,
+              url: page.url,
+              title: page.meta.title || page.url,
+              excerpt: page.excerpt || ""
+            };
+          })
+        };
+      });
+  });
+}
+
+self.onmessage = function (event) {
+  var message = event.data;
+  if (message.start) {
+    start(message.start);
+  } else if (message.preload) {
+    started.then(function (pagefind) { return pagefind.preload(message.preload); })
+      .catch(function () {});
+  } else if (message.search) {
+    search(message.search, message.limit).then(function (answer) {
+      answer.id = message.id;
+      self.postMessage(answer);
+    }, function (error) {
+      self.postMessage({id: message.id, error: String(error)});
+    });
+  }
+};
