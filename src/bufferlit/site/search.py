@@ -63,7 +63,7 @@ SHARD_PAGES = 2_000
 MAX_SHARDS = 32
 """Each shard costs the reader's first search one more bundle to start (its entry and index
 metadata), but Pagefind's time for a word grows faster than the shard's hits (a word in 40 %
-of 100,000 papers: ~100 ms a shard of 12,500, ~10 ms a shard of 3,125). The header search
+of 100,000 papers: ~110 ms a shard of 12,500, ~13 ms a shard of 3,125). The header search
 for "replay" at 100,000 papers, after a pause / right after focus: 8 shards 834 / 1,108 ms,
 16: 555 / 792, 32: 580 / 918, 64: 597 / 1,294, 128: 762 / 1,640; for "buffer" (79 % of the
 papers) after a pause, 16: 1,343, 32: 988, 64: 842 (docs/benchmarks.md)."""
