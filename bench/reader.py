@@ -19,9 +19,11 @@ Serves SITE_DIR on 127.0.0.1 (a random free port) and reports, as one JSON line:
 * filtered catalogue: from navigation to ``/catalogue/?buffer_type=streaming`` until its
   rows are drawn (filters applied), in a fresh browser context each time (median of --runs);
 * header search: from Enter in the header field to the first result in the panel under it
-  (timed in the page: Enter's keydown to the frame after the result is drawn), right after
-  focusing the field (Pagefind still loading) and after a one-second pause (a reader's
-  typing time), each in a fresh context (median of --runs).
+  (timed in the page: Enter's keydown to the frame after the result is drawn), the query
+  pasted right after focusing the field (Pagefind still loading) and after a one-second
+  pause (a reader's typing time); then typed a key every 120 ms, from Enter, and with no
+  Enter, from the last letter to the results for the whole word; each in a fresh context
+  (median of --runs).
 
 With --find, only one check: the header search for WORD lists /papers/PAPER_ID/ (used by
 bench/run.py after editing a record, and against ``bufferlit serve``).
@@ -241,37 +243,48 @@ def measure_filtered_catalogue(browser: Any, base: str, query: str) -> float:
     return elapsed * 1000
 
 
-# In the page: the time from Enter (its keydown) to the first result link in the panel, and
-# to the frame after it. Playwright's own wait_for_selector polls at widening intervals (up to
-# 500 ms apart), which put a step of up to half a second into the figure.
-WATCH_HEADER_SEARCH = """() => {
+# In the page: the time from the last key (Enter, or the query's last letter) to the first
+# result link for the whole query in the panel, and to the frame after it. Playwright's own
+# wait_for_selector polls at widening intervals (up to 500 ms apart), which put a step of up
+# to half a second into the figure.
+WATCH_HEADER_SEARCH = """(query) => {
   const form = document.querySelector('[data-bl-header-search]');
   const list = form.querySelector('.bl-search-panel__results');
+  const status = form.querySelector('.bl-search-panel__status');
   window.__blShown = new Promise((resolve) => {
-    form.addEventListener('keydown', (event) => {
-      if (event.key === 'Enter') window.__blEnter = performance.now();
-    }, true);
+    form.addEventListener('keydown', () => { window.__blKey = performance.now(); }, true);
     new MutationObserver(() => {
-      if (window.__blEnter === undefined || !list.querySelector('a')) return;
-      const inserted = performance.now() - window.__blEnter;
+      if (window.__blKey === undefined || !list.querySelector('a')) return;
+      if (!status.textContent.includes('\u201c' + query + '\u201d')) return;
+      const inserted = performance.now() - window.__blKey;
       requestAnimationFrame(() => setTimeout(() => resolve({
-        inserted, painted: performance.now() - window.__blEnter}), 0));
-    }).observe(list, {childList: true, subtree: true});
+        inserted, painted: performance.now() - window.__blKey}), 0));
+    }).observe(form, {childList: true, subtree: true, characterData: true});
   });
 }"""
+KEY_DELAY_MS = 120
+"""A quick typist's time between two keys."""
 
 
-def measure_header_search(browser: Any, base: str, query: str, pause_ms: int) -> dict[str, Any]:
-    """ms from Enter in the header field to the first result in the panel, painted."""
+def measure_header_search(
+    browser: Any, base: str, query: str, pause_ms: int, typed: str = ""
+) -> dict[str, Any]:
+    """ms from the last key to the query's first result in the panel, painted. The query is
+    pasted (``typed=""``) then Enter, or typed a key every KEY_DELAY_MS, then Enter
+    (``typed="enter"``) or nothing (``typed="keys"``: results as you type)."""
     context = browser.new_context()
     page = context.new_page()
     page.goto(base + "/", wait_until="load", timeout=120_000)
-    page.evaluate(WATCH_HEADER_SEARCH)
+    page.evaluate(WATCH_HEADER_SEARCH, query)
     page.focus(".bl-header-search__input")  # Pagefind starts loading here
     if pause_ms:
         page.wait_for_timeout(pause_ms)
-    page.fill(".bl-header-search__input", query)
-    page.press(".bl-header-search__input", "Enter")
+    if typed:
+        page.keyboard.type(query, delay=KEY_DELAY_MS)
+    else:
+        page.fill(".bl-header-search__input", query)
+    if typed != "keys":
+        page.press(".bl-header-search__input", "Enter")
     shown = page.evaluate("window.__blShown")
     first = page.text_content(".bl-search-panel__results a")
     context.close()
@@ -298,6 +311,10 @@ def measure_repeated(browser: Any, base: str, args: argparse.Namespace) -> dict[
     ]
     cold = [measure_header_search(browser, base, args.query, 0) for _ in range(args.runs)]
     warm = [measure_header_search(browser, base, args.query, 1000) for _ in range(args.runs)]
+    typed = {
+        way: [measure_header_search(browser, base, args.query, 1000, way) for _ in range(args.runs)]
+        for way in ("enter", "keys")
+    }
     return {
         "filtered_catalogue": {
             "median_ms": round(median(filtered)),
@@ -308,6 +325,10 @@ def measure_repeated(browser: Any, base: str, args: argparse.Namespace) -> dict[
             "median_ms_after_pause": round(median([r["ms"] for r in warm])),
             "runs_ms_right_after_focus": [round(r["ms"]) for r in cold],
             "runs_ms_after_pause": [round(r["ms"]) for r in warm],
+            "median_ms_typed_then_enter": round(median([r["ms"] for r in typed["enter"]])),
+            "median_ms_typed_from_last_key": round(median([r["ms"] for r in typed["keys"]])),
+            "runs_ms_typed_then_enter": [round(r["ms"]) for r in typed["enter"]],
+            "runs_ms_typed_from_last_key": [round(r["ms"]) for r in typed["keys"]],
             "first_title": cold[0]["first"],
         },
     }

@@ -658,6 +658,7 @@
   var searchers = {};  // bundle URL -> promise of a Searcher
   var SEARCH_RESULTS = 8;
   var SEARCH_WORKERS = 4;  // each starts its own copy of Pagefind (wasm, index metadata)
+  var TYPING_PAUSE_MS = [60, 300];  // see HeaderSearch.typingPause
 
   function loadSearcher(bundle, workerUrl) {
     if (!searchers[bundle]) {
@@ -788,6 +789,7 @@
     this.wanted = "";      // what the field asks for (trimmed)
     this.running = null;   // the query being searched for, if any
     this.timer = null;
+    this.searchMs = TYPING_PAUSE_MS[1];  // how long the last search took (none yet: long)
   }
 
   HeaderSearch.prototype.start = function () {
@@ -806,7 +808,7 @@
         self.searcher().then(function (searcher) { searcher.preload(query); })
           .catch(function () {});
       }
-      self.timer = window.setTimeout(function () { self.run(); }, 60);
+      self.timer = window.setTimeout(function () { self.run(); }, self.typingPause());
     });
     this.form.addEventListener("submit", function (event) {
       if (!self.input.value.trim()) return;  // the search page (a phone shows only the button)
@@ -837,12 +839,21 @@
     if (this.running === null) this.search(query);
   };
 
+  /* While the reader types, a search waits for a pause as long as the last search took
+     (within TYPING_PAUSE_MS): a search started between two keys delays the whole word's by
+     its own time (at 100,000 papers "re" takes ~1 s, "replay" ~0.5 s), and where searches
+     are quick, results follow the keys closely. */
+  HeaderSearch.prototype.typingPause = function () {
+    return Math.max(TYPING_PAUSE_MS[0], Math.min(TYPING_PAUSE_MS[1], this.searchMs));
+  };
+
   HeaderSearch.prototype.search = function (query) {
-    var self = this;
+    var self = this, started = performance.now();
     this.running = query;
     this.searcher().then(function (searcher) {
       return searcher.search(query, SEARCH_RESULTS);
     }).then(function (search) {
+      self.searchMs = performance.now() - started;
       if (self.settle(query)) self.show(query, search.count, search.results);
     }, function (error) {
       if (self.settle(query)) throw error;
