@@ -245,3 +245,33 @@ def test_shards_searched_in_several_workers_give_one_workers_results(
         for _, links in panels[1]
     ]
     assert max(len(group) for group in groups) >= 3
+
+
+@pytest.mark.browser
+def test_header_search_recovers_once_the_index_is_there(
+    sharded_site: Path, browser: Browser, tmp_path: Path
+) -> None:
+    """`bufferlit serve` shows the pages before their index is made: the panel says search
+    is not available, and a later search finds papers without a page load (new workers:
+    one whose Pagefind failed to load would not fetch it again)."""
+    site = tmp_path / "site"
+    shutil.copytree(sharded_site, site)
+    module = site / "pagefind" / "pagefind.js"
+    module.rename(tmp_path / "pagefind.js")
+    context = browser.new_context()
+    try:
+        tab = context.new_page()
+        with serve_directory(site) as base_url:
+            tab.goto(base_url + "/")
+            tab.evaluate("() => { window.__samePage = true; }")
+            tab.fill(".bl-header-search__input", "Reflexion")
+            tab.press(".bl-header-search__input", "Enter")
+            status = tab.locator(".bl-search-panel__status")
+            status.filter(has_text="Search is not available here").wait_for()
+            (tmp_path / "pagefind.js").rename(module)
+            tab.press(".bl-header-search__input", "Enter")
+            link = ".bl-search-panel__results a[href$='/papers/shinn2023reflexion/']"
+            tab.locator(link).wait_for()
+            assert tab.evaluate("() => window.__samePage") is True
+    finally:
+        context.close()

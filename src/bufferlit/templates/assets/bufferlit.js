@@ -667,7 +667,13 @@
       });
       searchers[bundle].catch(function () { delete searchers[bundle]; });
     }
-    return searchers[bundle];
+    return searchers[bundle].then(function (searcher) {
+      if (!searcher.broken) return searcher;
+      // Its workers failed (`bufferlit serve` makes the index after the pages, say), and a
+      // worker does not fetch a module again once it failed: new workers.
+      delete searchers[bundle];
+      return loadSearcher(bundle, workerUrl);
+    });
   }
 
   /* One worker a group of bundles: one a core (the page waits while they search), at most
@@ -701,15 +707,22 @@
     var waiting = this.waiting[message.id];
     if (!waiting) return;
     delete this.waiting[message.id];
-    if (message.error) waiting.reject(new Error(message.error));
-    else waiting.resolve(message);
+    if (!message.error) {
+      waiting.resolve(message);
+      return;
+    }
+    var error = new Error(message.error);
+    waiting.reject(error);
+    this.fail(error);
   };
 
+  /* A worker failed: every search waiting is refused, and the workers stop. */
   Searcher.prototype.fail = function (error) {
-    this.broken = error;
+    this.broken = this.broken || error;
     var waiting = this.waiting;
     this.waiting = {};
     Object.keys(waiting).forEach(function (id) { waiting[id].reject(error); });
+    this.workers.forEach(function (worker) { worker.terminate(); });
   };
 
   Searcher.prototype.preload = function (query) {
@@ -830,8 +843,8 @@
 
   /* One search at a time, for the latest query: a worker answers one search after another,
      so a search started for every keystroke (and again on Enter) made the last one wait for
-     all the others. When the search in flight ends, the query the field
-     holds by then runs, unless it is the same. */
+     all the others. When the search in flight ends, the query the field holds by then runs,
+     unless it is the same. */
   HeaderSearch.prototype.run = function () {
     var query = this.input.value.trim();
     this.wanted = query;
