@@ -262,7 +262,8 @@ def test_header_search_waits_for_a_words_second_letter_unless_asked(
     page.goto(f"{paged_url}stats/")
     page.focus(".bl-header-search__input")
     page.keyboard.type("R")
-    page.wait_for_timeout(600)  # a search here takes ~50 ms; typing a word shows results
+    # A search would start after a 300 ms typing pause and take ~50 ms here.
+    page.wait_for_timeout(1000)
     assert not page.is_visible("[data-bl-search-panel]")
     page.keyboard.type("e")
     page.wait_for_selector(".bl-search-panel__results a")
