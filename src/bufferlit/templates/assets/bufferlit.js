@@ -658,7 +658,8 @@
   var searchers = {};  // bundle URL -> promise of a Searcher
   var SEARCH_RESULTS = 8;
   var SEARCH_WORKERS = 4;  // each starts its own copy of Pagefind (wasm, index metadata)
-  var TYPING_PAUSE_MS = [60, 300];  // see HeaderSearch.typingPause
+  var TYPING_PAUSE_MIN_MS = 60;   // see HeaderSearch.typingPause
+  var TYPING_PAUSE_MAX_MS = 300;
 
   function loadSearcher(bundle, workerUrl) {
     if (!searchers[bundle]) {
@@ -802,7 +803,7 @@
     this.wanted = "";      // what the field asks for (trimmed)
     this.running = null;   // the query being searched for, if any
     this.timer = null;
-    this.searchMs = TYPING_PAUSE_MS[1];  // how long the last search took (none yet: long)
+    this.searchMs = TYPING_PAUSE_MAX_MS;  // how long the last search took (none yet: long)
   }
 
   HeaderSearch.prototype.start = function () {
@@ -853,11 +854,11 @@
   };
 
   /* While the reader types, a search waits for a pause as long as the last search took
-     (within TYPING_PAUSE_MS): a search started between two keys delays the whole word's by
-     its own time (at 100,000 papers "re" takes ~1 s, "replay" ~0.5 s), and where searches
-     are quick, results follow the keys closely. */
+     (60-300 ms): a search started between two keys delays the whole word's by its own time
+     (at 100,000 papers "re" takes ~1 s, "replay" ~0.5 s), and where searches are quick,
+     results follow the keys closely. */
   HeaderSearch.prototype.typingPause = function () {
-    return Math.max(TYPING_PAUSE_MS[0], Math.min(TYPING_PAUSE_MS[1], this.searchMs));
+    return Math.max(TYPING_PAUSE_MIN_MS, Math.min(TYPING_PAUSE_MAX_MS, this.searchMs));
   };
 
   HeaderSearch.prototype.search = function (query) {
