@@ -61,6 +61,11 @@ def sharded_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     yield root / "site"
 
 
+def shard_count(site: Path) -> int:
+    """The shards a site of the sharded_site fixture's records has (any catalogue size)."""
+    return search.shard_count(len(list((site.parent / "papers").glob("*.yaml"))))
+
+
 def fragments(bundle: Path) -> dict[str, dict[str, object]]:
     """Pagefind's page records in one bundle (not its shards), by URL."""
     records = {}
@@ -239,7 +244,7 @@ def test_shards_searched_in_several_workers_give_one_workers_results(
     assert panels[1] == panels[8]
     assert all(len(links) == min(int(status.split()[0]), 8) for status, links in panels[1])
     # The merge is tested: a panel shows papers of 3 or more of the 4 workers' shard groups.
-    count = search.shard_count(41)  # the seed papers and the hostile one
+    count = shard_count(sharded_site)
     groups = [
         {search.shard_of(urlsplit(link).path, count) * 4 // count for link in links}
         for _, links in panels[1]
@@ -275,3 +280,31 @@ def test_header_search_recovers_once_the_index_is_there(
             assert tab.evaluate("() => window.__samePage") is True
     finally:
         context.close()
+
+
+@pytest.mark.browser
+def test_a_worker_fetches_every_bundles_start_files_at_once_and_once(
+    sharded_site: Path, browser: Browser
+) -> None:
+    """Pagefind fetches a merged bundle's entry only after the first bundle's module and
+    wasm: the worker asks for every bundle's entry before Pagefind's module, and Pagefind
+    takes those responses (no file of the index is fetched twice)."""
+    context = browser.new_context()
+    context.add_init_script(
+        "Object.defineProperty(navigator, 'hardwareConcurrency', {get: () => 1})"
+    )
+    fetched: list[str] = []
+    try:
+        tab = context.new_page()
+        tab.on("request", lambda request: fetched.append(urlsplit(request.url).path))
+        with serve_directory(sharded_site) as base_url:
+            panel_results(tab, base_url, "Reflexion")
+    finally:
+        context.close()
+    index = [path for path in fetched if path.startswith("/pagefind/")]
+    entries = [n for n, path in enumerate(index) if path.endswith("/pagefind-entry.json")]
+    metas = [path for path in index if path.endswith(".pf_meta")]
+    count = shard_count(sharded_site)
+    assert len(entries) == len(metas) == count
+    assert max(entries) < index.index("/pagefind/pagefind.js")
+    assert len(index) == len(set(index))
