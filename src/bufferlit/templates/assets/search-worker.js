@@ -14,13 +14,12 @@
 
 var started = null;
 
-/* Pagefind fetches a bundle's files one after another: its entry, then its metadata, and a
-   merged bundle only once the first bundle's wasm is compiled. At 100,000 papers a worker
-   merges 16 bundles, so the search waited for those steps in turn (~100 ms more than this
-   right after focus at 100,000 papers, ~45 ms at 10,000). Here every bundle's entry and
-   metadata (and the first one's wasm) are fetched at once, and Pagefind's own fetch of such a
-   file takes the response already on its way. Any other file (or a layout Pagefind might
-   change to) goes to the network as before. */
+/* Pagefind fetches a bundle's files one after another (its entry, then its metadata), and a
+   merged bundle's only once the first bundle's wasm is compiled. Here every bundle's entry
+   and metadata (and the first one's wasm) are fetched at once, and Pagefind's own fetch of
+   such a file takes the response already on its way: a search sent right after focus shows
+   its results ~100 ms sooner at 100,000 papers (16 bundles a worker), ~45 ms at 10,000.
+   Any other file (or a layout a later Pagefind might use) goes to the network as before. */
 var prefetched = new Map();  // URL without its query -> promise of its response
 var networkFetch = self.fetch.bind(self);
 
