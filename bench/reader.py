@@ -329,6 +329,7 @@ def measure_repeated(browser: Any, base: str, args: argparse.Namespace) -> dict[
             "median_ms_typed_from_last_key": round(median([r["ms"] for r in typed["keys"]])),
             "runs_ms_typed_then_enter": [round(r["ms"]) for r in typed["enter"]],
             "runs_ms_typed_from_last_key": [round(r["ms"]) for r in typed["keys"]],
+            "typed_key_delay_ms": KEY_DELAY_MS,
             "first_title": cold[0]["first"],
         },
     }

@@ -433,7 +433,7 @@ def describe_reader(data: dict[str, Any]) -> dict[str, str]:
             f"Enter to first result {d['median_ms_after_pause']} ms after a 1 s pause"
             f" (runs {d['runs_ms_after_pause']}), {d['median_ms_right_after_focus']} ms"
             f" right after focus (runs {d['runs_ms_right_after_focus']}); typed (a key every"
-            f" 120 ms), {d['median_ms_typed_then_enter']} ms from Enter"
+            f" {d['typed_key_delay_ms']} ms), {d['median_ms_typed_then_enter']} ms from Enter"
             f" (runs {d['runs_ms_typed_then_enter']}), {d['median_ms_typed_from_last_key']} ms"
             f" from the last letter without Enter (runs {d['runs_ms_typed_from_last_key']});"
             f" first {d['first_title']!r}"
