@@ -62,10 +62,24 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
+class _GzipEncodingHandler(_QuietHandler):
+    """Sends files that are gzip already (Pagefind's index) with `Content-Encoding: gzip`,
+    as some hosts do, so the browser inflates them itself."""
+
+    suffixes: tuple[str, ...] = ()
+
+    def end_headers(self) -> None:
+        if self.path.split("?")[0].endswith(self.suffixes):
+            self.send_header("Content-Encoding", "gzip")
+        super().end_headers()
+
+
 @contextlib.contextmanager
-def serve_directory(directory: Path) -> Iterator[str]:
-    """Serve ``directory`` on 127.0.0.1 (a free port) in a thread; yield its base URL."""
-    handler = functools.partial(_QuietHandler, directory=str(directory))
+def serve_directory(directory: Path, gzip_encoded: tuple[str, ...] = ()) -> Iterator[str]:
+    """Serve ``directory`` on 127.0.0.1 (a free port) in a thread; yield its base URL.
+    Files ending in one of ``gzip_encoded`` go out with `Content-Encoding: gzip`."""
+    handler_class = type("Handler", (_GzipEncodingHandler,), {"suffixes": gzip_encoded})
+    handler = functools.partial(handler_class, directory=str(directory))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -308,3 +308,80 @@ def test_a_worker_fetches_every_bundles_start_files_at_once_and_once(
     assert len(entries) == len(metas) == count
     assert max(entries) < index.index("/pagefind/pagefind.js")
     assert len(index) == len(set(index))
+
+
+# Pagefind's gzipped files, by how their names end (its wasm ends in ".pagefind").
+INDEX_FILES = (".pf_index", ".pf_filter", ".pf_fragment", ".pf_meta", ".pagefind")
+
+# A module worker that runs search-worker.js, then reads a file (a path on the site) with the
+# fetch Pagefind gets there: its first 12 bytes, or why it could not.
+READ_AS_PAGEFIND = """async (path) => {
+  const code = `import "${location.origin}/assets/bufferlit/search-worker.js";
+    self.onmessage = async (event) => {
+      try {
+        const bytes = new Uint8Array(await (await fetch(event.data)).arrayBuffer());
+        self.postMessage(Array.from(bytes.slice(0, 12)));
+      } catch (error) { self.postMessage(String(error)); }
+    };`;
+  const url = URL.createObjectURL(new Blob([code], {type: "text/javascript"}));
+  const worker = new Worker(url, {type: "module"});
+  const answer = new Promise((resolve) => {
+    worker.onmessage = (event) => resolve(event.data);
+    worker.onerror = (event) => resolve("the worker failed: " + event.message);
+    setTimeout(() => resolve("no answer in 10 s"), 10000);
+  });
+  worker.postMessage(location.origin + path);
+  const head = await answer;
+  worker.terminate();
+  return head;
+}"""
+
+
+def read_as_pagefind(tab: Page, path: str) -> bytes:
+    head = tab.evaluate(READ_AS_PAGEFIND, path)
+    assert isinstance(head, list), head
+    return bytes(head)
+
+
+@pytest.mark.browser
+def test_pagefind_in_a_worker_gets_its_index_files_inflated(
+    sharded_site: Path, browser: Browser
+) -> None:
+    """Pagefind inflates a gzipped index file in JavaScript unless it arrives inflated
+    (starting with its signature): the worker inflates them with the browser's own
+    DecompressionStream, and hands any other file over as it came."""
+    bundle = sharded_site / "pagefind"
+    paths = [next(bundle.glob("index/*.pf_index")), next(bundle.glob("*.pf_meta"))]
+    paths += [next(bundle.glob("fragment/*.pf_fragment")), next(bundle.glob("wasm.*.pagefind"))]
+    context = browser.new_context()
+    try:
+        tab = context.new_page()
+        with serve_directory(sharded_site) as base_url:
+            tab.goto(base_url + "/")
+            for path in paths:
+                assert gzip.decompress(path.read_bytes()).startswith(b"pagefind_dcd")
+                url = "/" + path.relative_to(sharded_site).as_posix()
+                assert read_as_pagefind(tab, url) == b"pagefind_dcd", url
+            entry = (bundle / "pagefind-entry.json").read_bytes()[:12]
+            assert read_as_pagefind(tab, "/pagefind/pagefind-entry.json") == entry
+    finally:
+        context.close()
+
+
+@pytest.mark.browser
+def test_header_search_works_where_the_host_sends_the_index_gzip_encoded(
+    sharded_site: Path, browser: Browser
+) -> None:
+    """Some hosts send gzip files with `Content-Encoding: gzip`: the browser inflates them,
+    and the worker must not inflate them again."""
+    context = browser.new_context()
+    errors: list[str] = []
+    try:
+        tab = context.new_page()
+        tab.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        with serve_directory(sharded_site, gzip_encoded=INDEX_FILES) as base_url:
+            status, links = panel_results(tab, base_url, "Reflexion")
+    finally:
+        context.close()
+    assert any(link.endswith("/papers/shinn2023reflexion/") for link in links), status
+    assert errors == []

