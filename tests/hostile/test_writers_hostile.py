@@ -233,12 +233,21 @@ def wait_for(condition, timeout: float = 30.0) -> bool:
     return False
 
 
+def interruptible() -> None:
+    """In the child, before exec: SIGINT as a terminal's Ctrl-C finds it, handled and not
+    blocked. A child inherits an ignored or blocked signal (from whatever ran pytest, or a
+    library it loaded): Python then never sees SIGINT, and ingest runs to its end."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
 def start_ingest(listing: Path, papers: Path) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-m", "bufferlit", "ingest", str(listing), "--papers", str(papers)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=interruptible,
     )
 
 
